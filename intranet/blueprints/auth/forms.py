@@ -1,0 +1,61 @@
+"""Forms for signing in and the profile."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("E-mail or phone"),
+        validators=[DataRequired(_l("Enter your e-mail or phone number.")), Length(max=254)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Sign in"))
+
+
+class ProfileForm(FlaskForm):
+    last_name = StringField(_l("Surname"), validators=[DataRequired(), Length(max=80)])
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=80)])
+    middle_name = StringField(_l("Patronymic"), validators=[Optional(), Length(max=80)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[Optional(), Email(_l("Enter a valid e-mail address.")), Length(max=254)],
+    )
+    phone = StringField(
+        _l("Phone"), validators=[Optional(), Length(max=24)], render_kw={"inputmode": "tel"}
+    )
+    locale = SelectField(_l("Language"), choices=[("ru", "Русский"), ("en", "English")])
+    submit = SubmitField(_l("Save"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1000)],
+        description=_l("At least 8 characters. A phrase of several words is easy to remember."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button that posts with a CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))

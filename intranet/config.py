@@ -1,0 +1,105 @@
+"""Configuration: defaults, then instance/config.py, then INTRANET_* variables, then test config."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class Defaults:
+    """Built-in defaults; every name can be overridden (see README, «Настройка»)."""
+
+    ENV = "development"
+    DEBUG = False
+    SECRET_KEY: str | None = None
+    TOKEN_KEY: str | None = None
+    DATABASE_URL: str | None = None  # default: SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+    BASE_URL = "http://127.0.0.1:5000"
+    TRUSTED_HOSTS: list[str] | None = None
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "intranet_session"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 12 * 3600  # absolute session lifetime, seconds
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19 * 1024  # KiB (OWASP: 19 MiB)
+    ARGON2_PARALLELISM = 1
+
+    # Flask-Limiter: memory by default, Redis with INTRANET_RATELIMIT_STORAGE_URI.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
+    # A whole computer class logs in from one address; only failures count, and the
+    # ceiling sits far above what thirty students mistyping their passwords produce.
+    LOGIN_FAILURES_PER_ADDRESS = "200 per 15 minutes"
+    WEB_CONCURRENCY = 1  # worker processes that serve the app (check-deploy reads it)
+
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
+    LANGUAGES = ("ru", "en")
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BTN_SIZE = "md"
+
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_TIMEOUT = 20
+    MAIL_SENDER = "Колледж · Интранет <intranet@college.local>"
+    VENDOR_SUPPORT_EMAIL = "info@sferum.ru"
+
+    PAGE_SIZE = 50
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Layer the configuration sources and fill in what is derived from them."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="INTRANET")
+    if test_config:
+        app.config.update(test_config)
+
+    instance = Path(app.instance_path)
+    if app.config["ENV"] != "production" and not (test_config or {}).get("SECRET_KEY"):
+        instance.mkdir(parents=True, exist_ok=True)
+        for name in ("SECRET_KEY", "TOKEN_KEY"):
+            if not app.config.get(name):
+                app.config[name] = _key_file(instance / name.lower())
+    url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        instance.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{instance / 'intranet.sqlite3'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["DEBUG"] = bool(app.config.get("DEBUG"))
+
+
+def _key_file(path: Path) -> str:
+    """Read a generated key from instance/, creating it on first start."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # the web server and the worker started together
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

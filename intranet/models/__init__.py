@@ -1,0 +1,36 @@
+"""All tables, imported here so that metadata and Alembic see every one of them."""
+
+from intranet.models.audit import AuditEvent
+from intranet.models.people import Guardian, LoginSession, Role, TeacherStatus, User, UserRole
+from intranet.models.structure import (
+    Department,
+    Discipline,
+    Enrollment,
+    Organisation,
+    Platform,
+    Speciality,
+    StudyForm,
+    StudyGroup,
+    TeachingAssignment,
+    TutorAssignment,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Department",
+    "Discipline",
+    "Enrollment",
+    "Guardian",
+    "LoginSession",
+    "Organisation",
+    "Platform",
+    "Role",
+    "Speciality",
+    "StudyForm",
+    "StudyGroup",
+    "TeacherStatus",
+    "TeachingAssignment",
+    "TutorAssignment",
+    "User",
+    "UserRole",
+]

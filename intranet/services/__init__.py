@@ -1,0 +1,1 @@
+"""Business rules, one module per area. Services flush; the request (or command) commits."""

@@ -1,0 +1,77 @@
+"""Request glue: the login manager, safe redirects and what every template can use."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from intranet import policy
+from intranet.extensions import login_manager
+from intranet.services import accounts
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        return accounts.load_session_user(
+            user_id, session.get("sid"), lifetime=app.config["PERMANENT_SESSION_LIFETIME"]
+        )
+
+    from intranet.labels import TEMPLATE_GLOBALS
+
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS, can=_can_current, nav_items=nav_items)
+
+
+def _can_current(action: str, obj=None) -> bool:
+    return policy.can(current_user, action, obj)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to go to after signing in, or None for anything else."""
+    if not target or len(target) > 500:
+        return None
+    target = target.strip()
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ch in target for ch in "\\\r\n\t\x00"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def require(action: str, obj=None) -> None:
+    """Abort with 403 unless the current user may do this (views only)."""
+    if not policy.can(current_user, action, obj):
+        abort(403)
+
+
+# Navigation: (endpoint, label, action needed). The policy decides what each role sees.
+NAV = [
+    ("main.home", _l("Home"), "home.view"),
+    ("people.index", _l("People"), "people.list"),
+    ("structure.index", _l("Structure"), "structure.manage"),
+    ("admin.audit", _l("Audit log"), "audit.view"),
+]
+
+
+def nav_items() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    from flask import current_app
+
+    registered = current_app.view_functions
+    return [
+        (endpoint, str(label))
+        for endpoint, label, action in NAV
+        if endpoint in registered and policy.can(current_user, action)
+    ]

@@ -1,0 +1,169 @@
+"""Factories: build valid rows with the fewest arguments; each commits (a savepoint in tests)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from intranet.extensions import db
+from intranet.models import (
+    Department,
+    Discipline,
+    Enrollment,
+    Guardian,
+    Role,
+    Speciality,
+    StudyGroup,
+    TeacherStatus,
+    TeachingAssignment,
+    TutorAssignment,
+    User,
+    UserRole,
+)
+from intranet.models.base import fold, utcnow
+
+_seq = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def user(*roles: Role | str, confirmed: bool = True, commit: bool = True, **fields) -> User:
+    n = _n()
+    roles = [Role(r) for r in roles]
+    values = {
+        "last_name": f"Иванов{n}",
+        "first_name": "Иван",
+        "middle_name": "Иванович",
+        "email": f"user{n}@example.test",
+        "locale": "ru",
+        "is_active": True,
+        "session_epoch": 0,
+    }
+    values.update(fields)
+    person = User(**values)
+    person.refresh_name_key()
+    if any(r in (Role.TUTOR, Role.TEACHER) for r in roles) or any(
+        r in (Role.ADMIN, Role.HEAD, Role.DEPUTY) for r in roles
+    ):
+        person.teacher_status = TeacherStatus.CONFIRMED if confirmed else TeacherStatus.PENDING
+    for role in roles:
+        person.roles.append(UserRole(role=role, granted_at=utcnow()))
+    db.session.add(person)
+    _done(commit)
+    return person
+
+
+def password_user(*roles: Role | str, password: str = "correct horse battery", **fields) -> User:
+    from intranet.services.security import hash_password
+
+    return user(*roles, password_hash=hash_password(password), **fields)
+
+
+def department(name: str | None = None, commit: bool = True) -> Department:
+    name = name or f"Отделение {_n()}"
+    row = Department(name=name, name_key=fold(name))
+    db.session.add(row)
+    _done(commit)
+    return row
+
+
+def speciality(
+    code: str | None = None,
+    name: str = "Информационные системы и программирование",
+    commit: bool = True,
+) -> Speciality:
+    n = _n()
+    row = Speciality(code=code or f"{n % 100:02d}.02.{n % 97:02d}", name=name, name_key=fold(name))
+    db.session.add(row)
+    _done(commit)
+    return row
+
+
+def group(
+    name: str | None = None,
+    *,
+    year: int = 2024,
+    dept: Department | None = None,
+    spec: Speciality | None = None,
+    commit: bool = True,
+) -> StudyGroup:
+    name = name or f"ИСП-{year % 100}-{_n()}"
+    row = StudyGroup(
+        name=name,
+        name_key=fold(name),
+        admission_year=year,
+        department=dept or department(commit=False),
+        speciality=spec or speciality(commit=False),
+    )
+    db.session.add(row)
+    _done(commit)
+    return row
+
+
+def enroll(
+    student: User,
+    grp: StudyGroup,
+    starts_on: date = date(2024, 9, 1),
+    ends_on: date | None = None,
+    commit: bool = True,
+) -> Enrollment:
+    row = Enrollment(student=student, group=grp, starts_on=starts_on, ends_on=ends_on)
+    db.session.add(row)
+    _done(commit)
+    return row
+
+
+def tutor_of(
+    tutor: User, grp: StudyGroup, starts_on: date = date(2024, 9, 1), commit: bool = True
+) -> TutorAssignment:
+    row = TutorAssignment(
+        tutor=tutor, group=grp, starts_on=starts_on, basis_number="12-к", basis_date=starts_on
+    )
+    db.session.add(row)
+    _done(commit)
+    return row
+
+
+def discipline(
+    code: str | None = None, name: str = "Основы алгоритмизации", commit: bool = True
+) -> Discipline:
+    row = Discipline(code=code or f"ОП.{_n():02d}", name=name, name_key=fold(name))
+    db.session.add(row)
+    _done(commit)
+    return row
+
+
+def teaches(
+    teacher: User, grp: StudyGroup, disc: Discipline | None = None, commit: bool = True
+) -> TeachingAssignment:
+    row = TeachingAssignment(
+        teacher=teacher, group=grp, discipline=disc or discipline(commit=False)
+    )
+    db.session.add(row)
+    _done(commit)
+    return row
+
+
+def guardian(parent: User, student: User, confirmed: bool = True, commit: bool = True) -> Guardian:
+    row = Guardian(parent=parent, student=student, is_confirmed=confirmed, created_at=utcnow())
+    db.session.add(row)
+    _done(commit)
+    return row
+
+
+def _done(commit: bool) -> None:
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+
+
+def login_session(person: User) -> str:
+    """A signed-in session for this person; returns the id the cookie carries."""
+    from intranet.services.accounts import open_login_session
+
+    raw = open_login_session(person, ip="127.0.0.1")
+    db.session.commit()
+    return raw
