@@ -19,7 +19,7 @@ PG_URL = os.environ.get("INTRANET_TEST_DATABASE_URL", "")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def test_config(database_url: str, instance: Path) -> dict:
+def make_test_config(database_url: str, instance: Path) -> dict:
     return {
         "TESTING": True,
         "ENV": "testing",
@@ -61,7 +61,7 @@ def app(engine_kind, tmp_path_factory, _catalog):
     """One app per engine; the schema is created once for the session."""
     instance = tmp_path_factory.mktemp(f"instance-{engine_kind}")
     url = f"sqlite:///{instance / 'test.sqlite3'}" if engine_kind == "sqlite" else PG_URL
-    application = create_app(test_config(url, instance))
+    application = create_app(make_test_config(url, instance))
     application.test_client_class = CSRFClient
     with application.app_context():
         if engine_kind == "pg":
