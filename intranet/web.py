@@ -41,7 +41,9 @@ def safe_next(target: str | None) -> str | None:
     target = target.strip()
     if not target.startswith("/") or target.startswith(("//", "/\\")):
         return None
-    if any(ch in target for ch in "\\\r\n\t\x00"):
+    # Browsers drop tabs and newlines and read a backslash as a slash, so "/<tab>/x" and
+    # "/\x" both lead to "//x"; no legitimate path holds a control character either.
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

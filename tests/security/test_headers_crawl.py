@@ -1,0 +1,198 @@
+"""Every page, as every subject: security headers, cookies, no 500, nothing CSP would block.
+
+The pages are the permission matrix's GET paths (own and someone else's objects), plus any
+GET route without a row yet whose arguments the world can fill, plus a page that does not
+exist. One world is built per subject and every page is fetched inside that one test.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+
+import pytest
+
+from tests import factories
+from tests.permissions.world import build_world
+from tests.security.support import (
+    SUBJECTS,
+    changed_tables,
+    sign_in,
+    snapshot,
+    targets,
+)
+
+STATIC = ("/static/", "/bootstrap/")
+# Bookkeeping that a GET may write in a short transaction of its own (DESIGN.md: a feed's
+# last use, at most hourly).
+GET_BOOKKEEPING = frozenset({"last_used_at", "last_seen_at"})
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    directives = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = [w.lower() for w in words[1:]]
+    return directives
+
+
+def csp_problems(header: str | None) -> list[str]:
+    if not header:
+        return ["no Content-Security-Policy"]
+    directives = csp_directives(header)
+    problems = []
+    script = directives.get("script-src", directives.get("default-src"))
+    if script is None:
+        problems.append("CSP has neither script-src nor default-src")
+    else:
+        for bad in ("'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"):
+            if bad in script:
+                problems.append(f"CSP script-src allows {bad}")
+    if directives.get("frame-ancestors") != ["'none'"]:
+        problems.append("CSP lacks frame-ancestors 'none'")
+    if directives.get("object-src") != ["'none'"]:
+        problems.append("CSP lacks object-src 'none'")
+    return problems
+
+
+class InlineFinder(HTMLParser):
+    """What a CSP without 'unsafe-inline' blocks: inline scripts, styles and handlers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        names = dict(attrs)
+        where = f"<{tag}{' id=' + names['id'] if names.get('id') else ''}>"
+        if tag == "script":
+            if not names.get("src"):
+                self.problems.append("inline <script> without src")
+            elif names.get("type", "").lower() not in ("", "text/javascript", "module"):
+                self.problems.append(f"<script type={names['type']}>")
+        if tag == "style":
+            self.problems.append("inline <style> element")
+        for name, value in attrs:
+            if name == "style":
+                self.problems.append(f'style="" attribute on {where}')
+            elif name.startswith("on"):
+                self.problems.append(f"inline event handler {name} on {where}")
+            elif name in ("href", "src", "action", "formaction") and (
+                value or ""
+            ).strip().lower().startswith("javascript:"):
+                self.problems.append(f"javascript: URL in {name} of {where}")
+
+    handle_startendtag = handle_starttag
+
+
+def inline_problems(html: str) -> list[str]:
+    finder = InlineFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.problems
+
+
+def cookie_problems(response, app) -> list[str]:
+    problems = []
+    for raw in response.headers.getlist("Set-Cookie"):
+        cookie = SimpleCookie()
+        cookie.load(raw)
+        for name, morsel in cookie.items():
+            lowered = raw.lower()
+            if "httponly" not in lowered:
+                problems.append(f"cookie {name} without HttpOnly")
+            if morsel["samesite"].lower() not in ("lax", "strict"):
+                problems.append(f"cookie {name} without SameSite=Lax")
+            if app.config["SESSION_COOKIE_SECURE"] and "secure" not in lowered.split("; "):
+                problems.append(f"cookie {name} without Secure")
+    return problems
+
+
+def response_problems(response, app, *, signed_in: bool, path: str) -> list[str]:
+    """Everything wrong with one answer, as readable lines."""
+    problems = []
+    if response.status_code >= 500:
+        problems.append(f"status {response.status_code}")
+    headers = response.headers
+    problems += csp_problems(headers.get("Content-Security-Policy"))
+    if headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append("X-Content-Type-Options is not nosniff")
+    if headers.get("Referrer-Policy") != "same-origin":
+        problems.append(f"Referrer-Policy is {headers.get('Referrer-Policy')!r}")
+    if headers.get("X-Frame-Options") != "DENY":
+        problems.append("X-Frame-Options is not DENY")
+    is_html = response.mimetype == "text/html"
+    private = signed_in or is_html
+    if private and not path.startswith(STATIC):
+        cache = {d.strip().lower() for d in headers.get("Cache-Control", "").split(",")}
+        if "no-store" not in cache:
+            problems.append(f"Cache-Control is {headers.get('Cache-Control')!r}, not no-store")
+    problems += cookie_problems(response, app)
+    if is_html:
+        problems += inline_problems(response.get_data(as_text=True))
+    return problems
+
+
+def crawl(app, client, world, *, signed_in: bool) -> tuple[int, list[str]]:
+    pages, unresolved = targets(app, world, ("GET",))
+    failures = [f"cannot fill the arguments of {r}: add matrix rows" for r in unresolved]
+    paths = [t.path for t in pages] + ["/no-such-page", "/static/css/app.css"]
+    for path in paths:
+        response = client.get(path)
+        for problem in response_problems(response, app, signed_in=signed_in, path=path):
+            failures.append(f"GET {path}: {problem}")
+    return len(paths), failures
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+def test_every_page_has_the_security_headers(app, client, subject):
+    world = build_world()
+    if subject != "anon":
+        sign_in(client, world.subject(subject))
+    before = snapshot(ignore_columns=GET_BOOKKEEPING)
+    count, failures = crawl(app, client, world, signed_in=subject != "anon")
+    assert count > 10
+    assert not failures, f"as {subject}:\n" + "\n".join(failures)
+    # GET answers read only (DESIGN.md): the crawl changed no row.
+    assert not changed_tables(before, snapshot(ignore_columns=GET_BOOKKEEPING))
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_session_cookie_flags(app, client, monkeypatch, secure):
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", secure)
+    user = factories.password_user("student")
+    response = client.post(
+        "/login", data={"login": user.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    raw = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("intranet_session=")]
+    assert raw, "signing in sets the session cookie"
+    attributes = [a.strip().lower() for a in raw[-1].split(";")]
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes
+    assert ("secure" in attributes) is secure
+    assert not cookie_problems(response, app)
+    # The pages after signing in are private.
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "no-store" in home.headers["Cache-Control"]
+    assert ("Strict-Transport-Security" in home.headers) is secure
+
+
+def test_checks_catch_what_they_look_for():
+    """The checkers themselves find each problem they are meant to find."""
+    assert csp_problems(None) == ["no Content-Security-Policy"]
+    assert "CSP script-src allows 'unsafe-inline'" in csp_problems(
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    )
+    assert "CSP script-src allows 'unsafe-eval'" in csp_problems(
+        "default-src 'self' 'unsafe-eval'; frame-ancestors 'none'; object-src 'none'"
+    )
+    assert "CSP lacks frame-ancestors 'none'" in csp_problems("default-src 'self'")
+    assert inline_problems('<script src="/static/js/app.js"></script><p class="x">a</p>') == []
+    assert inline_problems("<script>alert(1)</script>") == ["inline <script> without src"]
+    assert inline_problems('<div style="color:red">') == ['style="" attribute on <div>']
+    assert inline_problems('<img src="x" onerror="alert(1)">')
+    assert inline_problems('<a href=" JavaScript:alert(1)">x</a>')
