@@ -18,8 +18,16 @@ from babel.messages.pofile import read_po, write_po
 PACKAGE = Path(__file__).resolve().parent
 TRANSLATIONS = PACKAGE / "translations"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
-METHODS = [("templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
-OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.do", "trimmed": "false"}}
+# Mail templates have a text part (.txt) beside the HTML one.
+METHODS = [
+    ("templates/**.html", "jinja2.ext:babel_extract"),
+    ("templates/**.txt", "jinja2.ext:babel_extract"),
+    ("**.py", "python"),
+]
+OPTIONS = {
+    "templates/**.html": {"extensions": "jinja2.ext.do", "trimmed": "false"},
+    "templates/**.txt": {"extensions": "jinja2.ext.do", "trimmed": "false"},
+}
 
 
 def extract() -> dict[str, tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""Flask commands: demo-data, create-admin, check-deploy."""
+"""Flask commands: demo-data, create-admin, check-deploy, worker."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_admin)
     app.cli.add_command(check_deploy)
+
+    from intranet.worker import worker
+
+    app.cli.add_command(worker)
 
 
 @click.command("demo-data")

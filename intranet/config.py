@@ -62,6 +62,16 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_TIMEOUT = 20
     MAIL_SENDER = "Колледж · Интранет <intranet@college.local>"
+    MAIL_DIR: str | None = None  # the file transport (no MAIL_SERVER): default instance/mail
+    MAIL_BATCH_SIZE = 50  # messages a worker claims at once (one SMTP connection)
+    MAIL_LEASE_SECONDS = 120  # a claim not renewed for this long is taken by another worker
+    MAIL_MAX_ATTEMPTS = 12  # then the message is dead (about 13 hours with the backoff below)
+    MAIL_RETRY_BASE_SECONDS = 60.0  # backoff: base × 2^(attempt-1), jittered, capped
+    MAIL_RETRY_MAX_SECONDS = 3 * 3600.0
+    MAIL_POLL_SECONDS = 1.0  # how often an idle worker looks for new mail
+    MAIL_KEEP_SENT_DAYS = 90  # sent messages are purged after this
+    RESET_LINKS_PER_ACCOUNT = "5 per hour"
+    RESET_LINKS_PER_ADDRESS = "30 per hour"
     VENDOR_SUPPORT_EMAIL = "info@sferum.ru"
 
     PAGE_SIZE = 50

@@ -1,6 +1,7 @@
 """All tables, imported here so that metadata and Alembic see every one of them."""
 
 from intranet.models.audit import AuditEvent
+from intranet.models.outbox import JobRun, MailPreference, OutboxMessage, OutboxStatus
 from intranet.models.people import Guardian, LoginSession, Role, TeacherStatus, User, UserRole
 from intranet.models.structure import (
     Department,
@@ -21,8 +22,12 @@ __all__ = [
     "Discipline",
     "Enrollment",
     "Guardian",
+    "JobRun",
     "LoginSession",
+    "MailPreference",
     "Organisation",
+    "OutboxMessage",
+    "OutboxStatus",
     "Platform",
     "Role",
     "Speciality",
