@@ -22,8 +22,8 @@ from flask import Flask, current_app
 
 from intranet.extensions import db
 from intranet.jobs import JOBS, JobRunner
-from intranet.services import outbox
-from intranet.services.mail_transport import transport_for
+from intranet.services.mail import delivery
+from intranet.services.mail.transport import transport_for
 
 log = logging.getLogger("intranet.worker")
 
@@ -48,7 +48,7 @@ class Worker:
     def __init__(self, app: Flask, *, run_jobs: bool = True) -> None:
         self.app = app
         self.id = f"{socket.gethostname()[:50]}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.settings = outbox.DeliverySettings.from_config(app.config)
+        self.settings = delivery.DeliverySettings.from_config(app.config)
         self.poll_seconds = max(0.01, float(app.config["MAIL_POLL_SECONDS"]))
         self.transport = transport_for(app)
         self.jobs = JobRunner(self.id) if run_jobs else None
@@ -85,7 +85,7 @@ class Worker:
                 continue
             if claimed:
                 continue
-            if once or (drain and not outbox.has_undelivered()):
+            if once or (drain and not delivery.has_undelivered()):
                 break
             self._sleep(self.poll_seconds, should_stop)
         db.session.remove()
@@ -93,7 +93,7 @@ class Worker:
         return self.totals
 
     def _step(self, should_stop) -> int:
-        result = outbox.deliver_batch(
+        result = delivery.deliver_batch(
             self.transport, worker_id=self.id, settings=self.settings, should_stop=should_stop
         )
         totals = self.totals
@@ -141,7 +141,7 @@ def worker(once: bool, drain: bool, max_seconds: float | None, no_jobs: bool) ->
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     log.setLevel(logging.INFO)
-    logging.getLogger("intranet.outbox").setLevel(logging.INFO)
+    logging.getLogger("intranet.mail").setLevel(logging.INFO)
     app = current_app._get_current_object()
     load_job_modules()
     runner = Worker(app, run_jobs=not no_jobs)
