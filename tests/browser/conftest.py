@@ -1,0 +1,183 @@
+"""Browser tests: the app served by gunicorn with the demo college, driven by Debian's Chromium.
+
+Fixtures for any browser test:
+- `live_server`: the base URL of a real server (session-scoped; fresh SQLite database with the
+  demo college, see bench/liveserver.py);
+- `browser`: a headless Chromium (Playwright) for the session;
+- `browser_page(role=None, **context_options)`: a new page in a context of its own, signed in
+  through the login form as the demo account of that role (anonymous when role is None);
+- `axe(page)`: runs axe-core on the page and returns its violations.
+
+Where /usr/bin/chromium or node_modules/axe-core is missing, the tests are skipped with one
+plain line in the summary; under CI=true they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.liveserver import (
+    DEMO_PASSWORD,
+    ROOT,
+    LiveServer,
+    app_env,
+    build_database,
+    demo_email,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+_skipped: list[str] = []
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"Chromium ({CHROMIUM}) is not installed (apt-get install chromium)"
+    if not AXE.exists():
+        return f"axe-core ({AXE.relative_to(ROOT)}) is not installed (npm ci)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed (make install)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _skipped:
+        terminalreporter.write_line(
+            f"Browser tests skipped: {_skipped[0]}. They run where it is installed."
+        )
+
+
+@pytest.fixture(scope="session")
+def _browser_requirements() -> None:
+    missing = _missing()
+    if missing is None:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and {missing}: browser tests cannot run", pytrace=False)
+    if not _skipped:
+        _skipped.append(missing)
+    pytest.skip(f"browser tests skipped: {missing}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, _catalog) -> Iterator[str]:
+    """A real server (gunicorn, 2 workers × 4 threads) with the demo college; yields its URL."""
+    workdir = tmp_path_factory.mktemp("live-server")
+    log = workdir / "server.log"
+    env = app_env(f"sqlite:///{workdir / 'intranet.sqlite3'}", workdir)
+    build_database(env, scale=1, log=log)
+    server = LiveServer(env, log, workers=2, threads=4).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(_browser_requirements):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_page(browser, live_server) -> Iterator[Callable]:
+    """Open a page in a fresh context, signed in as the demo account of `role` if one is given.
+
+    Every page records console errors (CSP refusals included) and answers of 400 and above
+    in `page.console_errors`.
+    """
+    contexts = []
+
+    def _open(role: str | None = None, **context_options):
+        context = browser.new_context(base_url=live_server, locale="ru-RU", **context_options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.on("console", lambda msg: _console_error(page, msg))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and page.console_errors.append(f"HTTP {r.status} {r.url}"),
+        )
+        if role is not None:
+            login(page, demo_email(role))
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def _console_error(page, msg) -> None:
+    if msg.type != "error":
+        return
+    source = (msg.location or {}).get("url", "")
+    if source.endswith("/favicon.ico"):  # the browser asks by itself; not the page's doing
+        return
+    page.console_errors.append(f"{msg.text} ({source})" if source else msg.text)
+
+
+def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real login form and wait for the home page."""
+    page.goto("/login")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("#content form button[type=submit]")
+    path = re.sub(r"^https?://[^/]+", "", page.url)
+    if path != "/":
+        errors = page.locator(".invalid-feedback, .alert").all_inner_texts()
+        raise AssertionError(f"{email} did not reach the home page but {page.url}: {errors}")
+
+
+@pytest.fixture(scope="session")
+def axe() -> Callable:
+    """Run axe-core in a page (evaluated over DevTools, so the page's CSP stays in force)."""
+    source = AXE.read_text() if AXE.exists() else ""
+
+    def _run(page) -> list[dict]:
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(source)
+        result = page.evaluate(
+            "async () => await window.axe.run(document, {resultTypes: ['violations']})"
+        )
+        return result["violations"]
+
+    return _run
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
