@@ -19,6 +19,7 @@ from intranet.models import (
     Enrollment,
     Guardian,
     Role,
+    StudyGroup,
     TeacherStatus,
     TeachingAssignment,
     TutorAssignment,
@@ -172,7 +173,17 @@ def _may_view_contacts(user: User, roles: frozenset[Role], person: User) -> bool
     return TU in roles and _is_student_in(person.id, tutored_group_ids(user))
 
 
+def _may_view_group(user: User, roles: frozenset[Role], obj: Any) -> bool:
+    """College leaders see every group; tutors and teachers the groups they work with."""
+    if not isinstance(obj, StudyGroup) or roles & {A, H, D}:
+        return True
+    if TU in roles and obj.id in tutored_group_ids(user):
+        return True
+    return TE in roles and obj.id in taught_group_ids(user)
+
+
 OBJECT_RULES: dict[str, Callable[[User, frozenset[Role], Any], bool]] = {
     "people.view": _may_view_person,
     "people.view_contacts": _may_view_contacts,
+    "structure.view": _may_view_group,
 }
