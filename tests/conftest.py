@@ -14,6 +14,7 @@ from itsdangerous import URLSafeTimedSerializer
 from intranet import create_app
 from intranet.catalog import build as build_catalog
 from intranet.extensions import db, limiter
+from intranet.services import throttle
 
 PG_URL = os.environ.get("INTRANET_TEST_DATABASE_URL", "")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -93,6 +94,7 @@ def _transaction(request):
             }
         )
         limiter.storage.reset()
+        throttle.reset(app)
         try:
             yield
         finally:

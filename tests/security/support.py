@@ -154,9 +154,13 @@ def extra_app(app: Flask, config: dict) -> Iterator[Flask]:
         )
     }
     settings.update(config)
+    for key in [k for k, v in settings.items() if v is None]:
+        del settings[key]  # None: leave it to the defaults and the INTRANET_* environment
     try:
         # Requests of the second app use the test's session too (conftest binds db.session
         # to the test's connection), so they see the test's data and are rolled back with it.
-        yield create_app(settings)
+        other = create_app(settings)
+        other.test_client_class = app.test_client_class  # adds CSRF tokens, like the fixture's
+        yield other
     finally:
         limiter.init_app(app)
