@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import SecurityError
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -13,6 +15,12 @@ PUBLIC_CACHEABLE = ("/static/", "/bootstrap/")
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_error: SecurityError) -> Response:
+        # A Host header outside TRUSTED_HOSTS fails before routing, so no URL can be built
+        # and the site's error pages cannot render: answer in plain text.
+        return Response(_("Unknown site address.") + "\n", status=400, mimetype="text/plain")
+
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
