@@ -30,6 +30,10 @@ class World:
     department: object
     speciality: object
     discipline: object
+    enrollment: object = None  # student in group_own
+    tutorship: object = None  # tutor of group_own
+    teaching: object = None  # teacher × discipline in group_own
+    guardian: object = None  # parent ↔ student
 
     def subject(self, name: str):
         return getattr(self, name)
@@ -52,13 +56,13 @@ def build_world() -> World:
     other_parent = f.user("parent", last_name="Чужая")
     other_tutor = f.user("tutor", "teacher", last_name="Другой")
     other_teacher = f.user("teacher", last_name="Иной")
-    f.enroll(student, group_own)
+    enrollment = f.enroll(student, group_own)
     f.enroll(other_student, group_other)
-    f.guardian(parent, student)
+    guardian = f.guardian(parent, student)
     f.guardian(other_parent, other_student)
-    f.tutor_of(tutor, group_own)
+    tutorship = f.tutor_of(tutor, group_own)
     f.tutor_of(other_tutor, group_other)
-    f.teaches(teacher, group_own, discipline)
+    teaching = f.teaches(teacher, group_own, discipline)
     f.teaches(other_teacher, group_other, discipline)
     return World(
         admin=admin,
@@ -77,4 +81,8 @@ def build_world() -> World:
         department=department,
         speciality=speciality,
         discipline=discipline,
+        enrollment=enrollment,
+        tutorship=tutorship,
+        teaching=teaching,
+        guardian=guardian,
     )
