@@ -63,9 +63,11 @@ def submit(
     Returns the redirect, or None when the form should be shown again with the error.
     """
     try:
-        result = call()
+        # A savepoint, not a full rollback: what the page loaded stays loaded (relationships
+        # are lazy="raise"), so the form can be shown again; the request ends without commit.
+        with db.session.begin_nested():
+            result = call()
     except FORM_ERRORS as error:
-        db.session.rollback()
         show_error(form, error)
         return None
     db.session.commit()
