@@ -9,9 +9,11 @@ admin has confirmed their teacher status (regulation §2.1).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import exists, or_, select
 
 from intranet.extensions import db
@@ -25,6 +27,21 @@ from intranet.models import (
     TutorAssignment,
     User,
 )
+from intranet.models.channels import (
+    Announcement,
+    AnnouncementStatus,
+    Audience,
+    Channel,
+    ChannelStage,
+    ReviewDecision,
+    ReviewRound,
+    Revision,
+    RoundKind,
+    RoundState,
+    channel_group,
+    channel_stage_approver,
+)
+from intranet.models.people import UserRole
 
 A, H, D, TU, TE, S, P = (
     Role.ADMIN,
@@ -187,3 +204,392 @@ OBJECT_RULES: dict[str, Callable[[User, frozenset[Role], Any], bool]] = {
     "people.view_contacts": _may_view_contacts,
     "structure.view": _may_view_group,
 }
+
+
+# --- channels: reading by audience, drafting, review and publication ----------------------
+# Queries here are memoised per request (flask.g), so a page that asks about many rows asks
+# the database once.
+
+LEADERS = frozenset({A, H, D})
+_AS = AnnouncementStatus
+
+ROLE_ACTIONS.update(
+    {
+        "channels.read": EVERYONE,  # narrowed: the channel's audience
+        "channels.manage": frozenset({A}),
+        "channels.draft": STAFF,
+        "channels.view_work": STAFF,  # the work page, history and diff: narrowed
+        "channels.edit": STAFF,
+        "channels.submit": STAFF,
+        "channels.withdraw": STAFF,
+        "channels.review": STAFF,  # approve, request changes, decline: the stage's approvers
+        "channels.urgent": frozenset({H}),
+        "channels.cancel": STAFF,
+        "channels.acknowledge": STAFF,
+        "channels.acks": STAFF,
+        "channels.sferum": LEADERS,
+        "channels.oversee": LEADERS,  # the list of everyone's announcements
+        "uploads.view": EVERYONE,  # narrowed per purpose by UPLOAD_RULES
+    }
+)
+
+
+def _cache() -> dict:
+    """Answers memoised for this request; outside a request (worker, CLI) nothing is kept."""
+    if has_request_context():
+        return g.setdefault("_policy_memo", {})
+    return {}
+
+
+def _memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    cache = _cache()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def forget_memo() -> None:
+    """Drop what this request has memoised (after a transition changed the answers)."""
+    if has_request_context():
+        g.pop("_policy_memo", None)
+
+
+def readable_channel_ids(user: Any) -> frozenset[int]:
+    """The channels this person reads: leaders every one, others those of their audience."""
+    roles = effective_roles(user)
+    if not roles:
+        return frozenset()
+    return _memo(("channels", user.id), lambda: _readable_channel_ids(user, roles))
+
+
+def _readable_channel_ids(user: User, roles: frozenset[Role]) -> frozenset[int]:
+    rows = db.session.execute(
+        select(Channel.id, Channel.audience, Channel.group_students, Channel.group_parents)
+    ).all()
+    if roles & LEADERS:
+        return frozenset(r.id for r in rows)
+    keys = {Audience.EVERYONE}
+    if roles & STAFF:
+        keys.add(Audience.STAFF)
+    if S in roles:
+        keys.add(Audience.STUDENTS)
+    if P in roles:
+        keys.add(Audience.PARENTS)
+    result = {r.id for r in rows if r.audience in keys}
+    by_group = {r.id: r for r in rows if r.audience is Audience.GROUPS}
+    if by_group:
+        today = _today()
+        as_student = student_group_ids(user.id, today) if S in roles else set()
+        as_parent = _children_group_ids(user.id, today) if P in roles else set()
+        as_staff = (tutored_group_ids(user, today) if TU in roles else set()) | (
+            taught_group_ids(user) if TE in roles else set()
+        )
+        for channel_id, group_id in db.session.execute(
+            select(channel_group.c.channel_id, channel_group.c.group_id).where(
+                channel_group.c.channel_id.in_(list(by_group))
+            )
+        ):
+            channel = by_group[channel_id]
+            if (
+                group_id in as_staff
+                or (channel.group_students and group_id in as_student)
+                or (channel.group_parents and group_id in as_parent)
+            ):
+                result.add(channel_id)
+    return frozenset(result)
+
+
+def _children_group_ids(parent_id: int, today: date) -> set[int]:
+    rows = db.session.scalars(
+        select(Enrollment.group_id).where(
+            Enrollment.student_id == Guardian.student_id,
+            Guardian.parent_id == parent_id,
+            Guardian.is_confirmed.is_(True),
+            _current(Enrollment, today),
+        )
+    )
+    return set(rows)
+
+
+def _may_read_channel(user: User, roles: frozenset[Role], obj: Any) -> bool:
+    if isinstance(obj, Announcement):
+        if obj.status in (_AS.PUBLISHED, _AS.CANCELLED) and obj.channel_id in (
+            readable_channel_ids(user)
+        ):
+            return True
+        return bool(roles & STAFF) and _may_view_work(user, roles, obj)
+    return obj.id in readable_channel_ids(user)
+
+
+def is_public(obj: Any) -> bool:
+    """Readable without signing in: channels for everyone and what they have published."""
+    if isinstance(obj, Channel):
+        return obj.audience is Audience.EVERYONE
+    if isinstance(obj, Announcement):
+        channel = db.session.get(Channel, obj.channel_id)
+        return obj.status is _AS.PUBLISHED and channel is not None and is_public(channel)
+    return False
+
+
+def _is_channel_approver(user: User, roles: frozenset[Role], channel_id: int) -> bool:
+    """Named on one of the channel's stages, or holding one of its approver roles."""
+
+    def compute() -> bool:
+        stage_roles = set(
+            db.session.scalars(
+                select(ChannelStage.approver_role).where(
+                    ChannelStage.channel_id == channel_id, ChannelStage.approver_role.is_not(None)
+                )
+            )
+        )
+        if stage_roles & roles:
+            return True
+        named = db.session.scalar(
+            select(
+                exists().where(
+                    channel_stage_approver.c.stage_id == ChannelStage.id,
+                    ChannelStage.channel_id == channel_id,
+                    channel_stage_approver.c.user_id == user.id,
+                )
+            )
+        )
+        return bool(named)
+
+    return _memo(("channel_approver", user.id, channel_id), compute)
+
+
+def _may_view_work(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    """The author and admins always; leaders and the channel's approvers once it was
+    submitted (someone else's unsubmitted draft stays private)."""
+    if A in roles or a.author_id == user.id:
+        return True
+    if a.status is _AS.DRAFT:
+        return False
+    return bool(roles & {H, D}) or _is_channel_approver(user, roles, a.channel_id)
+
+
+def _is_author_or_admin(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    return A in roles or a.author_id == user.id
+
+
+def _may_edit(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    """Text changes: drafts and items in review; scheduled and published ones get a pending
+    revision. Not while an urgent publication is being reviewed afterwards."""
+    if not _is_author_or_admin(user, roles, a):
+        return False
+    if a.open_review is RoundKind.AFTER:
+        return False
+    return a.status in (
+        _AS.DRAFT,
+        _AS.IN_REVIEW,
+        _AS.CHANGES_REQUESTED,
+        _AS.SCHEDULED,
+        _AS.PUBLISHED,
+    )
+
+
+def _may_submit(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    if not _is_author_or_admin(user, roles, a) or a.open_review is not None:
+        return False
+    if a.status in (_AS.DRAFT, _AS.CHANGES_REQUESTED):
+        return True
+    return a.status is _AS.PUBLISHED and a.has_pending_revision
+
+
+def _may_withdraw(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    if not _is_author_or_admin(user, roles, a):
+        return False
+    return a.open_review is RoundKind.BEFORE or a.status is _AS.SCHEDULED
+
+
+def _may_publish_urgently(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    if not _may_view_work(user, roles, a) or a.open_review is RoundKind.AFTER:
+        return False
+    if a.status in (_AS.DRAFT, _AS.IN_REVIEW, _AS.CHANGES_REQUESTED, _AS.SCHEDULED):
+        return True
+    return a.status is _AS.PUBLISHED and a.has_pending_revision
+
+
+def _may_cancel(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    return a.status is _AS.PUBLISHED and (bool(roles & {A, H}) or a.author_id == user.id)
+
+
+def _may_acknowledge(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    return (
+        a.status is _AS.PUBLISHED and a.is_mandatory and a.channel_id in readable_channel_ids(user)
+    )
+
+
+def _may_see_acks(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    return (
+        a.is_mandatory
+        and a.published_at is not None
+        and (bool(roles & LEADERS) or a.author_id == user.id)
+    )
+
+
+def _may_use_sferum_text(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    return a.status is _AS.PUBLISHED
+
+
+@dataclass(frozen=True)
+class StageApprovers:
+    """Who may decide the current stage; `to_admins` when it passed to the admins because
+    nobody but the author (or those who decided an earlier stage) could approve it."""
+
+    user_ids: frozenset[int]
+    to_admins: bool = False
+
+
+def open_round(a: Announcement) -> ReviewRound | None:
+    """The announcement's open review round (memoised for the request)."""
+    if a.open_review is None:
+        return None
+    return _memo(
+        ("round", a.id, a.version),
+        lambda: db.session.scalar(
+            select(ReviewRound).where(
+                ReviewRound.announcement_id == a.id, ReviewRound.state == RoundState.OPEN
+            )
+        ),
+    )
+
+
+def role_holder_ids(role: Role) -> frozenset[int]:
+    """Active people who may act in this role now."""
+
+    def compute() -> frozenset[int]:
+        query = (
+            select(UserRole.user_id)
+            .join(User, User.id == UserRole.user_id)
+            .where(UserRole.role == role, User.is_active.is_(True))
+        )
+        if role in _NEEDS_CONFIRMATION:
+            query = query.where(User.teacher_status == TeacherStatus.CONFIRMED)
+        return frozenset(db.session.scalars(query))
+
+    return _memo(("holders", role), compute)
+
+
+def review_facts(rounds: list[ReviewRound]) -> dict[int, tuple[frozenset, frozenset]]:
+    """round id → (people excluded from its current stage, the stage's named people who are
+    active), for many rounds in a constant number of queries."""
+    cache = _cache()
+    facts = {
+        r.id: cache[("review", r.id, r.stage)] for r in rounds if ("review", r.id, r.stage) in cache
+    }
+    pending = [r for r in rounds if r.id not in facts]
+    if not pending:
+        return facts
+    announcement_ids = {r.announcement_id for r in pending}
+    writers: dict[int, set[int]] = {}
+    for announcement_id, writer_id in db.session.execute(
+        select(Revision.announcement_id, Revision.author_id)
+        .where(Revision.announcement_id.in_(announcement_ids))
+        .union(
+            select(Announcement.id, Announcement.author_id).where(
+                Announcement.id.in_(announcement_ids)
+            ),
+            select(Announcement.id, Announcement.urgent_by_id).where(
+                Announcement.id.in_(announcement_ids), Announcement.urgent_by_id.is_not(None)
+            ),
+        )
+    ):
+        writers.setdefault(announcement_id, set()).add(writer_id)
+    deciders: dict[int, set[int]] = {}
+    stage_of = {r.id: r.stage for r in pending}
+    for round_id, stage, actor_id in db.session.execute(
+        select(ReviewDecision.round_id, ReviewDecision.stage, ReviewDecision.actor_id).where(
+            ReviewDecision.round_id.in_(list(stage_of))
+        )
+    ):
+        if stage < stage_of[round_id]:
+            deciders.setdefault(round_id, set()).add(actor_id)
+    named = {r.id: set(r.stages[r.stage - 1].get("people", [])) for r in pending}
+    everyone_named = set().union(*named.values())
+    active = (
+        set(
+            db.session.scalars(
+                select(User.id).where(User.id.in_(everyone_named), User.is_active.is_(True))
+            )
+        )
+        if everyone_named
+        else set()
+    )
+    for r in pending:
+        excluded = frozenset(writers.get(r.announcement_id, set()) | deciders.get(r.id, set()))
+        facts[r.id] = cache[("review", r.id, r.stage)] = (excluded, frozenset(named[r.id] & active))
+    return facts
+
+
+def stage_approvers(a: Announcement, round_: ReviewRound) -> StageApprovers:
+    """The people who may decide the round's current stage.
+
+    Nobody approves what they wrote (any revision's author, and whoever published it
+    urgently), and one person decides one stage of a round. A stage left with nobody
+    passes to the admins; failing them, to the head.
+    """
+    excluded, named = review_facts([round_])[round_.id]
+    spec = round_.stages[round_.stage - 1]
+    candidates = set(named)
+    if spec.get("role"):
+        candidates |= role_holder_ids(Role(spec["role"]))
+    eligible = candidates - excluded
+    if eligible:
+        return StageApprovers(frozenset(eligible))
+    for fallback in (A, H):
+        eligible = role_holder_ids(fallback) - excluded
+        if eligible:
+            return StageApprovers(frozenset(eligible), to_admins=True)
+    return StageApprovers(frozenset(), to_admins=True)
+
+
+def _may_review(user: User, roles: frozenset[Role], a: Announcement) -> bool:
+    round_ = open_round(a)
+    if round_ is None:
+        return False
+    return user.id in stage_approvers(a, round_).user_ids
+
+
+UPLOAD_RULES: dict[str, Callable[[User, frozenset[Role], Any], bool]] = {}
+
+
+def _may_open_upload(user: User, roles: frozenset[Role], upload: Any) -> bool:
+    """Each purpose (announcement, ticket …) has its rule; the uploader may always."""
+    if upload.uploaded_by_id == user.id:
+        return True
+    rule = UPLOAD_RULES.get(upload.purpose)
+    return rule is not None and rule(user, roles, upload)
+
+
+def _may_open_announcement_upload(user: User, roles: frozenset[Role], upload: Any) -> bool:
+    a = db.session.get(Announcement, upload.owner_id) if upload.owner_id else None
+    return a is not None and _may_read_channel(user, roles, a)
+
+
+def upload_is_public(upload: Any) -> bool:
+    """Images of what a channel for everyone has published need no sign-in (feeds, mail)."""
+    if upload.purpose != "announcement" or not upload.owner_id:
+        return False
+    a = db.session.get(Announcement, upload.owner_id)
+    return a is not None and is_public(a)
+
+
+UPLOAD_RULES["announcement"] = _may_open_announcement_upload
+
+OBJECT_RULES.update(
+    {
+        "channels.read": _may_read_channel,
+        "channels.view_work": _may_view_work,
+        "channels.edit": _may_edit,
+        "channels.submit": _may_submit,
+        "channels.withdraw": _may_withdraw,
+        "channels.review": _may_review,
+        "channels.urgent": _may_publish_urgently,
+        "channels.cancel": _may_cancel,
+        "channels.acknowledge": _may_acknowledge,
+        "channels.acks": _may_see_acks,
+        "channels.sferum": _may_use_sferum_text,
+        "uploads.view": _may_open_upload,
+    }
+)

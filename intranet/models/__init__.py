@@ -1,6 +1,23 @@
 """All tables, imported here so that metadata and Alembic see every one of them."""
 
 from intranet.models.audit import AuditEvent
+from intranet.models.channels import (
+    Acknowledgement,
+    Announcement,
+    AnnouncementMailing,
+    AnnouncementStatus,
+    Audience,
+    Channel,
+    ChannelStage,
+    MailingReason,
+    MailingRecipient,
+    ReviewDecision,
+    ReviewRound,
+    Revision,
+    RoundKind,
+    RoundState,
+    Verdict,
+)
 from intranet.models.outbox import JobRun, MailPreference, OutboxMessage, OutboxStatus
 from intranet.models.people import Guardian, LoginSession, Role, TeacherStatus, User, UserRole
 from intranet.models.structure import (
@@ -15,8 +32,25 @@ from intranet.models.structure import (
     TeachingAssignment,
     TutorAssignment,
 )
+from intranet.models.uploads import Upload
 
 __all__ = [
+    "Acknowledgement",
+    "Announcement",
+    "AnnouncementMailing",
+    "AnnouncementStatus",
+    "Audience",
+    "Channel",
+    "ChannelStage",
+    "MailingReason",
+    "MailingRecipient",
+    "ReviewDecision",
+    "ReviewRound",
+    "Revision",
+    "RoundKind",
+    "RoundState",
+    "Verdict",
+    "Upload",
     "AuditEvent",
     "Department",
     "Discipline",

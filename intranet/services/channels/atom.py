@@ -1,0 +1,80 @@
+"""The Atom feed of a channel open to everyone (RFC 4287), with a strong ETag."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
+
+from flask import current_app
+
+from intranet.models import Announcement, AnnouncementStatus, Channel
+from intranet.services import markdown
+
+NS = "http://www.w3.org/2005/Atom"
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def updated_at(a: Announcement) -> datetime:
+    return max(d for d in (a.published_at, a.corrected_at, a.cancelled_at) if d is not None)
+
+
+def fingerprint(channel: Channel, entries: list[Announcement]) -> str:
+    """Changes whenever anything the feed shows changes."""
+    digest = hashlib.sha256(f"{channel.id}|{channel.name}|{channel.updated_at}".encode())
+    for a in entries:
+        digest.update(f"|{a.id}:{a.version}:{a.live_no}:{a.status.value}".encode())
+    return digest.hexdigest()[:32]
+
+
+def build(
+    channel: Channel,
+    entries: list[Announcement],
+    *,
+    self_url: str,
+    page_url: str,
+    entry_url,
+    labels: dict[str, str],
+) -> bytes:
+    """The feed's bytes. Titles and content are text to the XML writer (escaped), and the
+    content is the cleaned HTML of the live revision."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    host = urlsplit(base).hostname or "localhost"
+    ET.register_namespace("", NS)
+    feed = ET.Element(f"{{{NS}}}feed")
+    ET.SubElement(feed, f"{{{NS}}}id").text = f"tag:{host},2026:channel:{channel.id}"
+    ET.SubElement(feed, f"{{{NS}}}title").text = channel.name
+    if channel.description:
+        ET.SubElement(feed, f"{{{NS}}}subtitle").text = channel.description
+    stamps = [updated_at(a) for a in entries] or [channel.updated_at or channel.created_at]
+    ET.SubElement(feed, f"{{{NS}}}updated").text = _stamp(max(stamps))
+    ET.SubElement(feed, f"{{{NS}}}link", rel="self", href=self_url)
+    ET.SubElement(feed, f"{{{NS}}}link", rel="alternate", type="text/html", href=page_url)
+    for a in entries:
+        revision = a.live_revision
+        entry = ET.SubElement(feed, f"{{{NS}}}entry")
+        ET.SubElement(entry, f"{{{NS}}}id").text = f"tag:{host},2026:announcement:{a.id}"
+        title = revision.title
+        if a.status is AnnouncementStatus.CANCELLED:
+            title = f"{labels['cancelled']}: {title}"
+        elif a.corrected_at is not None:
+            title = f"{title} ({labels['corrected']})"
+        ET.SubElement(entry, f"{{{NS}}}title").text = title
+        ET.SubElement(entry, f"{{{NS}}}published").text = _stamp(a.published_at)
+        ET.SubElement(entry, f"{{{NS}}}updated").text = _stamp(updated_at(a))
+        ET.SubElement(entry, f"{{{NS}}}link", rel="alternate", type="text/html", href=entry_url(a))
+        html = markdown.absolutize(revision.body_html, base)
+        if a.status is AnnouncementStatus.CANCELLED and a.cancel_reason:
+            html = f"<p><strong>{_escape(labels['cancelled'])}:</strong> {_escape(a.cancel_reason)}</p>{html}"
+        ET.SubElement(entry, f"{{{NS}}}content", type="html").text = html
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
