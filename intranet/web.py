@@ -60,6 +60,7 @@ def require(action: str, obj=None) -> None:
 # Navigation: (endpoint, label, action needed). The policy decides what each role sees.
 NAV = [
     ("main.home", _l("Home"), "home.view"),
+    ("channels.index", _l("Channels"), "channels.read"),
     ("people.index", _l("People"), "people.list"),
     ("structure.index", _l("Structure"), "structure.manage"),
     ("admin.audit", _l("Audit log"), "audit.view"),

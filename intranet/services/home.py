@@ -50,6 +50,10 @@ def panels_for(user: User, today: date | None = None) -> list[Panel]:
         panels.append(_student_panel(user, today))
     if Role.PARENT in roles:
         panels.append(_parent_panel(user, today))
+    if roles:
+        from intranet.services.channels import reading as channel_reading
+
+        panels.append(Panel("channels", data=channel_reading.home_panel(user)))
     return panels
 
 
