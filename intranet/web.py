@@ -64,6 +64,7 @@ NAV = [
     ("people.index", _l("People"), "people.list"),
     ("structure.index", _l("Structure"), "structure.manage"),
     ("admin.audit", _l("Audit log"), "audit.view"),
+    ("mail.index", _l("Mail"), "mail.manage"),
 ]
 
 

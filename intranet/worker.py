@@ -124,11 +124,20 @@ class Worker:
 
 
 def load_job_modules() -> None:
-    """Import every service module, so the jobs they register are known to the worker."""
+    """Import every service module, so the jobs they register are known to the worker.
+
+    A module that fails to import is logged; mail is still delivered without its jobs.
+    """
     import intranet.services as package
 
-    for info in pkgutil.walk_packages(package.__path__, prefix="intranet.services."):
-        importlib.import_module(info.name)
+    def failed(name: str) -> None:
+        log.exception("worker: cannot import %s; its jobs will not run", name)
+
+    for info in pkgutil.walk_packages(package.__path__, "intranet.services.", onerror=failed):
+        try:
+            importlib.import_module(info.name)
+        except Exception:
+            failed(info.name)
 
 
 @click.command("worker")

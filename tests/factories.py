@@ -167,3 +167,55 @@ def login_session(person: User) -> str:
     raw = open_login_session(person, ip="127.0.0.1")
     db.session.commit()
     return raw
+
+
+def outbox_message(
+    status: str = "pending",
+    *,
+    subject: str = "Проверка почты",
+    to: str = "Пётр Петров <petrov@example.test>",
+    kind: str = "mail.test",
+    commit: bool = True,
+    **fields,
+):
+    """A message in the mail outbox, built like queue_mail builds one."""
+    from flask import current_app
+
+    from intranet.models import OutboxMessage, OutboxStatus
+    from intranet.services.mail import build_message, new_message_id, parse_address
+
+    now = utcnow()
+    message_id = new_message_id("test")
+    recipient = parse_address(to)
+    raw = build_message(
+        sender=parse_address(current_app.config["MAIL_SENDER"]),
+        to=[recipient],
+        subject=subject,
+        text="Текст письма.\n",
+        html="<p>Текст письма.</p>",
+        message_id=message_id,
+        date=now,
+    ).as_bytes()
+    values = {
+        "message_id": message_id,
+        "kind": kind,
+        "sender": "intranet@college.local",
+        "recipients": [recipient.addr_spec],
+        "subject": subject,
+        "search_key": fold(f"{subject} {recipient}"),
+        "raw": raw,
+        "size": len(raw),
+        "status": OutboxStatus(status),
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    if status == "sent":
+        values["sent_at"] = now
+    if status == "sending":
+        values.update(lease_until=now, claimed_by="test-worker")
+    values.update(fields)
+    row = OutboxMessage(**values)
+    db.session.add(row)
+    _done(commit)
+    return row
+

@@ -30,6 +30,7 @@ class World:
     department: object
     speciality: object
     discipline: object
+    mail_message: object = None  # a message in the outbox (the «Почта» page)
     enrollment: object = None  # student in group_own
     tutorship: object = None  # tutor of group_own
     teaching: object = None  # teacher × discipline in group_own
@@ -81,6 +82,7 @@ def build_world() -> World:
         department=department,
         speciality=speciality,
         discipline=discipline,
+        mail_message=f.outbox_message("dead", last_error="550 5.1.1 no such user"),
         enrollment=enrollment,
         tutorship=tutorship,
         teaching=teaching,

@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 
@@ -59,3 +66,44 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button that posts with a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(
+        _l("E-mail or phone"),
+        validators=[DataRequired(_l("Enter your e-mail or phone number.")), Length(max=254)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    submit = SubmitField(_l("Send the link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1000)],
+        description=_l("At least 8 characters. A phrase of several words is easy to remember."),
+        render_kw={"autocomplete": "new-password", "autofocus": True},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Set the password"))
+
+
+def mail_settings_form(kinds, current: dict[str, bool], **kwargs) -> FlaskForm:
+    """A checkbox for each optional kind of mail offered to the person."""
+
+    class MailSettingsForm(FlaskForm):
+        submit = SubmitField(_l("Save"))
+
+    fields = {}
+    for kind in kinds:
+        if kind.optional:
+            name = "kind_" + kind.key.replace(".", "__")
+            setattr(MailSettingsForm, name, BooleanField(kind.label, default=current[kind.key]))
+            fields[kind.key] = name
+    form = MailSettingsForm(**kwargs)
+    form.kind_fields = fields
+    return form
