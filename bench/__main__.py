@@ -12,17 +12,20 @@ floor_rps is /-/ping (no session, database or template), measured right before a
 the page (their mean); queries is the number of SQL statements of one request to the page,
 counted in-process with an engine event through the app's test client signed in as the same
 role against the same database (transaction control statements are not counted).
-Progress and notes go to stderr, prefixed with '#'.
+Progress and notes go to stderr, prefixed with '#', among them each page's Python function
+calls per request (cProfile), a measure of cost that other load on the machine does not skew.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import importlib
 import importlib.util
 import json
 import math
 import os
+import pstats
 import re
 import shutil
 import subprocess
@@ -66,7 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", "1")))
     parser.add_argument("--scales", help="several scales, e.g. 1,3 (query counts compared)")
     parser.add_argument(
-        "--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "4"))
+        "--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "3"))
     )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
@@ -133,8 +136,20 @@ def _client_login(client, role: str) -> None:
         raise RuntimeError(f"in-process sign-in as {role} failed: HTTP {answer.status_code}")
 
 
-def count_queries(env: dict[str, str], pages: list[Page]) -> tuple[dict[str, int], dict[str, str]]:
-    """SQL statements per request of each page, and each page's resolved path."""
+def python_calls(client, path: str, repeat: int = 5) -> int:
+    """Python function calls per request (cProfile): a cost that other load does not skew."""
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(repeat):
+        client.get(path)
+    profile.disable()
+    return round(pstats.Stats(profile).total_calls / repeat)
+
+
+def measure_in_process(
+    env: dict[str, str], pages: list[Page]
+) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:
+    """Per page: SQL statements of one request, the resolved path, Python calls per request."""
     from sqlalchemy import event
 
     with environment(env):
@@ -153,6 +168,7 @@ def count_queries(env: dict[str, str], pages: list[Page]) -> tuple[dict[str, int
 
         clients = {}
         counts: dict[str, int] = {}
+        calls: dict[str, int] = {}
         paths: dict[str, str] = {}
         for page in [Page("floor", FLOOR), *pages]:
             with app.app_context():
@@ -168,13 +184,14 @@ def count_queries(env: dict[str, str], pages: list[Page]) -> tuple[dict[str, int
             count[0] = 0
             response = client.get(path)
             counts[page.name] = count[0]
+            calls[page.name] = python_calls(client, path)
             if response.status_code != page.status:
                 raise RuntimeError(
                     f"{page.name}: GET {path} as {page.role or 'anonymous'} answered "
                     f"{response.status_code}, expected {page.status}"
                 )
         event.remove(engine, "before_cursor_execute", _count)
-    return counts, paths
+    return counts, paths, calls
 
 
 def run_scale(scale: int, pages: list[Page], args: argparse.Namespace) -> list[dict]:
@@ -190,7 +207,7 @@ def run_scale(scale: int, pages: list[Page], args: argparse.Namespace) -> list[d
         f"scale {scale}: demo college built in {time.monotonic() - started:.0f} s "
         f"({size / 2**20:.1f} MiB, schema from {how})"
     )
-    counts, paths = count_queries(env, pages)
+    counts, paths, calls = measure_in_process(env, pages)
     if counts["floor"]:
         note(f"warning: the floor {FLOOR} ran {counts['floor']} SQL statements")
     results = []
@@ -216,6 +233,10 @@ def run_scale(scale: int, pages: list[Page], args: argparse.Namespace) -> list[d
                 f"bench {page.name} rps={load.rps:.0f} floor_rps={floor:.0f} "
                 f"ratio={ratio:.2f} queries={counts[page.name]}",
                 flush=True,
+            )
+            note(
+                f"{page.name}: {calls[page.name]} Python calls per request in-process "
+                f"({calls[page.name] / max(calls['floor'], 1):.1f}× the floor's {calls['floor']})"
             )
             for name, result in ((page.name, load), ("floor", floor_after)):
                 if result.bad:
