@@ -6,7 +6,9 @@ Fixtures for any browser test:
 - `browser`: a headless Chromium (Playwright) for the session;
 - `browser_page(role=None, **context_options)`: a new page in a context of its own, signed in
   through the login form as the demo account of that role (anonymous when role is None);
-- `axe(page)`: runs axe-core on the page and returns its violations.
+- `axe(page)`: runs axe-core on the page and returns its violations;
+- `artifacts`: the git-ignored folder for screenshots.
+tests/browser/support.py has the rest: PHONE (390-px context options), login(), path_of().
 
 Where /usr/bin/chromium or node_modules/axe-core is missing, the tests are skipped with one
 plain line in the summary; under CI=true they fail instead.
@@ -15,35 +17,22 @@ plain line in the summary; under CI=true they fail instead.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from bench.liveserver import (
-    DEMO_PASSWORD,
+from bench.liveserver import LiveServer, app_env, build_database, demo_email
+from tests.browser.support import (
+    ARTIFACTS,
+    AXE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
     ROOT,
-    LiveServer,
-    app_env,
-    build_database,
-    demo_email,
+    console_error,
+    login,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _skipped: list[str] = []
 
@@ -125,7 +114,7 @@ def browser_page(browser, live_server) -> Iterator[Callable]:
         contexts.append(context)
         page = context.new_page()
         page.console_errors = []
-        page.on("console", lambda msg: _console_error(page, msg))
+        page.on("console", lambda msg: console_error(page, msg))
         page.on(
             "response",
             lambda r: r.status >= 400 and page.console_errors.append(f"HTTP {r.status} {r.url}"),
@@ -137,28 +126,6 @@ def browser_page(browser, live_server) -> Iterator[Callable]:
     yield _open
     for context in contexts:
         context.close()
-
-
-def _console_error(page, msg) -> None:
-    if msg.type != "error":
-        return
-    source = (msg.location or {}).get("url", "")
-    if source.endswith("/favicon.ico"):  # the browser asks by itself; not the page's doing
-        return
-    page.console_errors.append(f"{msg.text} ({source})" if source else msg.text)
-
-
-def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the real login form and wait for the home page."""
-    page.goto("/login")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("#content form button[type=submit]")
-    path = re.sub(r"^https?://[^/]+", "", page.url)
-    if path != "/":
-        errors = page.locator(".invalid-feedback, .alert").all_inner_texts()
-        raise AssertionError(f"{email} did not reach the home page but {page.url}: {errors}")
 
 
 @pytest.fixture(scope="session")
