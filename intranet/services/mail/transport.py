@@ -62,19 +62,27 @@ class SMTPTransport:
         self.username, self.password = username, password
         self.timeout = float(timeout)
         self._conn: smtplib.SMTP | None = None
+        self._context: ssl.SSLContext | None = None
         mode = " SSL" if self.use_ssl else " STARTTLS" if self.use_tls else ""
         self.description = f"SMTP {self.host}:{self.port}{mode}"
 
+    def _tls_context(self) -> ssl.SSLContext:
+        # Loading the system's certificates takes a quarter of a second: once per worker.
+        if self._context is None:
+            self._context = ssl.create_default_context()
+        return self._context
+
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
         try:
             if self.use_ssl:
-                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+                conn = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=self._tls_context()
+                )
             else:
                 conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             conn.ehlo_or_helo_if_needed()
             if self.use_tls and not self.use_ssl:
-                conn.starttls(context=context)
+                conn.starttls(context=self._tls_context())
                 conn.ehlo()
             if self.username:
                 conn.login(self.username, self.password or "")

@@ -1,0 +1,310 @@
+"""Mail delivery: messages per second from the outbox to a local SMTP server (aiosmtpd).
+
+    python -m bench.mail_throughput [--messages N]
+
+One worker, then two, each `flask --app wsgi worker --drain` as a subprocess against a fresh
+database (SQLite as `make run` uses it; PostgreSQL too when INTRANET_TEST_DATABASE_URL is set,
+in a database of its own, intranet_outbox_bench). The rate is counted at the server, from the
+first message received to the last, so process start-up is left out. Then a fault run: workers
+killed with SIGKILL at random moments while delivering, restarted, some recipients refused
+with 550; it reports sent, lost, duplicates and dead. Prints lines like
+
+    bench mail_worker1 msgs_per_s=<n> sent=<n> duplicates=<n> db=sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from bench.liveserver import PYTHON, ROOT, app_env, free_port
+
+DEFAULT_MESSAGES = 2000
+WORKER_TIMEOUT = 300
+
+
+class Sink:
+    """Accepts every message (or refuses scripted recipients) and notes when it arrived."""
+
+    def __init__(self, refuse: frozenset[str] = frozenset()) -> None:
+        self.refuse = refuse
+        self.lock = threading.Lock()
+        self.ids: list[str] = []
+        self.times: list[float] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        headers = BytesHeaderParser().parsebytes(envelope.content)
+        with self.lock:
+            self.ids.append(str(headers["Message-ID"]))
+            self.times.append(time.monotonic())
+        return "250 2.0.0 Accepted"
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.ids)
+
+    def rate(self) -> float:
+        with self.lock:
+            if len(self.times) < 2:
+                return 0.0
+            return (len(self.times) - 1) / max(self.times[-1] - self.times[0], 1e-9)
+
+
+def _database(kind: str, workdir: Path) -> str:
+    workdir.mkdir(parents=True, exist_ok=True)
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'mail-bench.sqlite3'}"
+    import os
+
+    import psycopg
+
+    base = os.environ["INTRANET_TEST_DATABASE_URL"]
+    with psycopg.connect(base, autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = 'intranet_outbox_bench'"
+        ).fetchone():
+            conn.execute("CREATE DATABASE intranet_outbox_bench")
+    return base.rpartition("/")[0] + "/intranet_outbox_bench"
+
+
+def _fill(url: str, workdir: Path, count: int, *, refuse_every: int = 0) -> tuple[float, list]:
+    """A fresh schema and `count` queued messages; returns queue_mail's rate and the ids."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import insert
+
+    from intranet import create_app
+    from intranet.extensions import db
+    from intranet.models import OutboxMessage
+    from intranet.services.mail import queue_mail
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV": "testing",
+            "SECRET_KEY": "bench-" + "x" * 40,
+            "TOKEN_KEY": "bench-" + "y" * 40,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MAIL_DIR": str(workdir / "mail"),
+        }
+    )
+    person = SimpleNamespace(first_name="Анна")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        # queue_mail's own rate, on a sample: rendering, building and the INSERT.
+        sample = min(count, 300)
+        started = time.perf_counter()
+        with app.test_request_context():
+            rows = [
+                queue_mail(
+                    "mail.test",
+                    f"Получатель Номер{n} <r{n}@example.test>",
+                    "Объявление: демонстрационный экзамен",
+                    "test",
+                    {"user": person},
+                )
+                for n in range(sample)
+            ]
+        queue_rate = sample / (time.perf_counter() - started)
+        template = [
+            {
+                c.key: getattr(r, c.key)
+                for c in OutboxMessage.__table__.columns
+                if c.key not in ("id", "message_id")
+            }
+            for r in rows
+        ]
+        db.session.rollback()
+        # The rest in bulk: same bytes, fresh Message-IDs (the sink counts by Message-ID).
+        values, ids = [], []
+        for n in range(count):
+            row = dict(template[n % sample])
+            message_id = f"<bench.{n}@college.local>"
+            old = rows[n % sample].message_id.encode()
+            row["raw"] = row["raw"].replace(old, message_id.encode())
+            row["message_id"] = message_id
+            if refuse_every and n % refuse_every == 0:
+                row["recipients"] = [f"refused{n}@example.test"]
+            values.append(row)
+            ids.append(message_id)
+        db.session.execute(insert(OutboxMessage), values)
+        db.session.commit()
+        db.engine.dispose()
+    return queue_rate, ids
+
+
+def _start_worker(url: str, workdir: Path, port: int, log: Path, *extra: str) -> subprocess.Popen:
+    env = app_env(
+        url,
+        workdir,
+        extra={
+            "INTRANET_ENV": "testing",
+            "INTRANET_MAIL_SERVER": "127.0.0.1",
+            "INTRANET_MAIL_PORT": str(port),
+            "INTRANET_MAIL_POLL_SECONDS": "0.05",
+            "INTRANET_MAIL_LEASE_SECONDS": "3",
+            "INTRANET_MAIL_RETRY_BASE_SECONDS": "0.2",
+            "INTRANET_MAIL_RETRY_MAX_SECONDS": "1",
+        },
+    )
+    out = log.open("ab")
+    return subprocess.Popen(
+        [PYTHON, "-m", "flask", "--app", "wsgi", "worker", "--no-jobs", *extra],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait(procs: list[subprocess.Popen], log: Path) -> None:
+    for proc in procs:
+        try:
+            proc.wait(timeout=WORKER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise RuntimeError(f"worker timed out; see {log}") from None
+        if proc.returncode != 0:
+            raise RuntimeError(f"worker exited with {proc.returncode}; see {log}")
+
+
+def throughput(kind: str, workers: int, messages: int, workdir: Path) -> list[str]:
+    url = _database(kind, workdir)
+    queue_rate, ids = _fill(url, workdir, messages)
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    log = workdir / f"worker-{kind}-{workers}.log"
+    try:
+        procs = [
+            _start_worker(url, workdir, port, log, "--drain", "--max-seconds", "240")
+            for _ in range(workers)
+        ]
+        _wait(procs, log)
+    finally:
+        controller.stop()
+    received = Counter(sink.ids)
+    lost = len(set(ids) - set(received))
+    duplicates = sum(n - 1 for n in received.values())
+    rate = sink.rate()
+    lines = [
+        f"bench mail_worker{workers}{'' if kind == 'sqlite' else '_pg'} msgs_per_s={rate:.0f} "
+        f"per_worker={rate / workers:.0f} sent={len(received)} lost={lost} "
+        f"duplicates={duplicates} db={kind}"
+    ]
+    if workers == 1:
+        lines.insert(
+            0,
+            f"bench mail_queue{'' if kind == 'sqlite' else '_pg'} "
+            f"msgs_per_s={queue_rate:.0f} db={kind}",
+        )
+    return lines
+
+
+def faults(kind: str, messages: int, kills: int, workdir: Path) -> str:
+    """Workers killed at random while delivering, restarted; every 50th recipient refused."""
+    url = _database(kind, workdir)
+    _rate, ids = _fill(url, workdir, messages, refuse_every=50)
+    refused = frozenset(f"refused{n}@example.test" for n in range(0, messages, 50))
+    sink = Sink(refuse=refused)
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    log = workdir / f"faults-{kind}.log"
+    rng = random.Random(7)
+    try:
+        for _ in range(kills):
+            proc = _start_worker(url, workdir, port, log)
+            start = sink.count()
+            target = start + rng.randint(20, max(21, messages // (kills + 2)))
+            deadline = time.monotonic() + 60
+            while sink.count() < target and time.monotonic() < deadline:
+                time.sleep(0.005)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        _wait([_start_worker(url, workdir, port, log, "--drain", "--max-seconds", "240")], log)
+    finally:
+        controller.stop()
+    received = Counter(sink.ids)
+    expected = {i for n, i in enumerate(ids) if n % 50}
+    lost = len(expected - set(received))
+    duplicates = sum(n - 1 for n in received.values())
+    dead = _count_dead(url, workdir)
+    return (
+        f"bench mail_faults sent={len(received)} lost={lost} duplicates={duplicates} "
+        f"kills={kills} dead={dead} refused={len(refused)} db={kind}"
+    )
+
+
+def _count_dead(url: str, workdir: Path) -> int:
+    out = subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            "from intranet import create_app\n"
+            "from intranet.extensions import db\n"
+            "from intranet.models import OutboxMessage, OutboxStatus\n"
+            "from sqlalchemy import func, select\n"
+            "app = create_app()\n"
+            "with app.app_context():\n"
+            "    print(db.session.scalar(select(func.count()).where("
+            "OutboxMessage.status == OutboxStatus.DEAD)))\n",
+        ],
+        cwd=ROOT,
+        env=app_env(url, workdir, extra={"INTRANET_ENV": "testing"}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def run(messages: int = DEFAULT_MESSAGES) -> list[str]:
+    """Every figure, as printed lines (bench/__main__.py calls this)."""
+    import os
+
+    kinds = ["sqlite"] + (["pg"] if os.environ.get("INTRANET_TEST_DATABASE_URL") else [])
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="mail-bench-") as tmp:
+        for kind in kinds:
+            for workers in (1, 2):
+                workdir = Path(tmp) / f"{kind}-{workers}"
+                for line in throughput(kind, workers, messages, workdir):
+                    print(f"# {line}", file=sys.stderr, flush=True)
+                    lines.append(line)
+        line = faults("sqlite", min(messages, 1000), 3, Path(tmp) / "faults")
+        print(f"# {line}", file=sys.stderr, flush=True)
+        lines.append(line)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=DEFAULT_MESSAGES)
+    args = parser.parse_args(argv)
+    for line in run(args.messages):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
