@@ -5,7 +5,8 @@ from tests.permissions.matrix import Row, everyone
 ADMIN = everyone(403, anon=302, admin=200)
 # A POST that an admin makes: refused or done, it redirects back.
 ADMIN_REDIRECT = everyone(403, anon=302, admin=302)
-# An empty form re-renders with its errors.
+# An empty new-object form re-renders with its errors. (An edit form posted empty keeps the
+# saved values, as the profile does, so it saves nothing new and redirects.)
 ADMIN_FORM_ERRORS = ADMIN
 
 
@@ -40,8 +41,8 @@ ROWS = [
     Row(
         "POST",
         lambda w: f"/structure/departments/{w.department.id}/edit",
-        ADMIN_FORM_ERRORS,
-        note="any, empty form",
+        ADMIN_REDIRECT,
+        note="any, nothing changed",
     ),
     Row(
         "POST",
@@ -56,8 +57,8 @@ ROWS = [
     Row(
         "POST",
         lambda w: f"/structure/specialities/{w.speciality.id}/edit",
-        ADMIN_FORM_ERRORS,
-        note="any, empty form",
+        ADMIN_REDIRECT,
+        note="any, nothing changed",
     ),
     Row(
         "POST",
@@ -72,8 +73,8 @@ ROWS = [
     Row(
         "POST",
         lambda w: f"/structure/disciplines/{w.discipline.id}/edit",
-        ADMIN_FORM_ERRORS,
-        note="any, empty form",
+        ADMIN_REDIRECT,
+        note="any, nothing changed",
     ),
     Row(
         "POST",
@@ -87,7 +88,7 @@ ROWS = [
     Row("GET", "/structure/groups/new", ADMIN),
     Row("POST", "/structure/groups/new", ADMIN_FORM_ERRORS, note="empty form"),
     Row("GET", lambda w: f"{_group(w)}/edit", ADMIN, note="any"),
-    Row("POST", lambda w: f"{_group(w)}/edit", ADMIN_FORM_ERRORS, note="any, empty form"),
+    Row("POST", lambda w: f"{_group(w)}/edit", ADMIN_REDIRECT, note="any, nothing changed"),
     Row("POST", lambda w: f"{_group(w)}/delete", ADMIN_REDIRECT, note="has students: refused"),
     # The group page: college leaders see every group, tutors and teachers their own;
     # students and parents see their group on the home page instead.

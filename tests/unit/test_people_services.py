@@ -195,7 +195,7 @@ def test_link_and_unlink_parent(admin, make):
     page = people.person_page(student)
     assert [g.parent for g in page.parents] == [parent]
     assert [g.student for g in people.person_page(parent).children] == [student]
-    with pytest.raises(ValidationFailed, match="already"):
+    with pytest.raises(ValidationFailed, match="уже"):
         people.link_parent(student, actor=admin, parent_id=parent.id)
     with pytest.raises(ValidationFailed):  # not a parent
         people.link_parent(student, actor=admin, parent_id=make.user("teacher").id)

@@ -83,7 +83,7 @@ def create():
         )
         if done:
             return done
-    return render_template("people/form.html", form=form, title=_("New person"), person=None)
+    return render_template("people/form.html", form=form, title=_("New user"), person=None)
 
 
 def _person_values(form: PersonForm) -> dict:
