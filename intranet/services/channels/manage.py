@@ -136,14 +136,15 @@ def _stages(specs: list[StageSpec]) -> list[ChannelStage]:
     )
     result = []
     for position, spec in enumerate(specs, start=1):
-        if spec.role is not None and spec.role not in STAFF_ROLES:
+        role = Role(spec.role) if spec.role else None
+        if role is not None and role not in STAFF_ROLES:
             raise ValidationFailed(_("Approvers must be college staff."), "stages")
         chosen = [people[uid] for uid in dict.fromkeys(spec.people_ids) if uid in people]
         if len(chosen) != len(set(spec.people_ids)) or any(
             not (u.role_set & STAFF_ROLES) or not u.is_active for u in chosen
         ):
             raise ValidationFailed(_("Approvers must be active college staff."), "stages")
-        result.append(ChannelStage(position=position, approver_role=spec.role, approvers=chosen))
+        result.append(ChannelStage(position=position, approver_role=role, approvers=chosen))
     return result
 
 
