@@ -318,3 +318,14 @@ def test_link_and_unlink_a_parent(client, admin, make):
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/people/{parent.id}")
     assert db.session.scalar(select(Guardian.id)) is None
+
+
+def test_a_student_sees_their_own_page_without_hidden_relatives(client, login_as, make):
+    student = login_as("student", last_name="Студентов")
+    make.guardian(make.user("parent", last_name="Родителева"), student)
+    page = client.get(f"/people/{student.id}")
+    assert page.status_code == 200
+    assert "Студентов" in page.text
+    assert "Родителева" not in page.text  # the policy does not let students open it
+    assert "Родители не указаны" not in page.text  # nor pretend there is nobody
+    assert "/roles" not in page.text and "/disable" not in page.text
