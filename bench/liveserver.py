@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import secrets
 import signal
 import socket
@@ -26,22 +27,48 @@ PYTHON = sys.executable
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (the demo accounts' published password)
 DEMO_ROLES = ("admin", "head", "deputy", "tutor", "teacher", "student", "parent")
 
-# Checks whether the migrated schema matches the models; prints the number of differences.
-_SCHEMA_DIFF = """
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
+# Run in a subprocess with the app's environment: the schema from the migrations (or from the
+# models when the migrations fail or lag behind them), then `flask demo-data --scale N`, all in
+# one interpreter. Prints "schema: <how>" and exits with the demo-data command's status.
+_BUILD = """
+import sys, traceback
+from pathlib import Path
+from flask_migrate import upgrade
 from intranet import create_app
 from intranet.extensions import db
-app = create_app()
-with app.app_context(), db.engine.connect() as conn:
-    print(len(compare_metadata(MigrationContext.configure(conn), db.metadata)))
-"""
-_CREATE_ALL = """
-from intranet import create_app
-from intranet.extensions import db
+
+scale = sys.argv[1]
 app = create_app()
 with app.app_context():
-    db.create_all()
+    how = "migrations"
+    try:
+        upgrade()
+    except (Exception, SystemExit) as error:
+        how = f"create_all (flask db upgrade failed: {error!r})"
+    else:
+        from alembic.autogenerate import compare_metadata
+        from alembic.migration import MigrationContext
+
+        with db.engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        if diffs:
+            how = f"create_all (the migrations differ from the models in {len(diffs)} places)"
+    if how != "migrations":
+        db.session.remove()
+        if db.engine.dialect.name != "sqlite":
+            sys.exit(f"schema: {how}; only a SQLite database is rebuilt from the models")
+        db.engine.dispose()
+        path = Path(db.engine.url.database)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        db.create_all()
+    print(f"schema: {how}", flush=True)
+with app.app_context():  # as the flask command line runs every command
+    result = app.test_cli_runner().invoke(args=["demo-data", "--scale", scale])
+print(result.output, flush=True)
+if result.exception and not isinstance(result.exception, SystemExit):
+    traceback.print_exception(result.exception)
+sys.exit(result.exit_code)
 """
 
 
@@ -104,45 +131,18 @@ def _tail(log: Path, lines: int = 30) -> str:
         return ""
 
 
-def _flask(*args: str) -> list[str]:
-    return [PYTHON, "-m", "flask", "--app", "wsgi", *args]
-
-
-def _remove_sqlite(url: str) -> None:
-    if not url.startswith("sqlite:///"):
-        return
-    path = Path(url.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 def build_database(env: Mapping[str, str], *, scale: int = 1, log: Path, timeout=900) -> str:
     """Create the schema and load the demo college; returns how the schema was built.
 
     The schema comes from the migrations (`flask db upgrade`). When they fail or lag behind the
-    models (new tables not yet migrated), the database is rebuilt with create_all instead, so
-    the servers still run the code under test; the migration test reports the lag itself.
+    models (new tables not yet migrated), a SQLite database is rebuilt with create_all instead,
+    so the server still runs the code under test; the migration test reports the lag itself.
     """
-    url = env["INTRANET_DATABASE_URL"]
-    how = "migrations"
-    if _run(_flask("db", "upgrade"), env, log, 300) != 0:
-        how = "create_all (flask db upgrade failed)"
-    else:
-        out = subprocess.run(
-            [PYTHON, "-c", _SCHEMA_DIFF], cwd=ROOT, env=env, capture_output=True, text=True
-        )
-        diffs = out.stdout.strip().splitlines()[-1:] if out.returncode == 0 else []
-        if diffs != ["0"]:
-            how = f"create_all (migrations differ from the models: {diffs or out.stderr[-200:]})"
-    if how != "migrations":
-        _remove_sqlite(url)
-        if _run([PYTHON, "-c", _CREATE_ALL], env, log, 300) != 0:
-            raise RuntimeError(f"could not create the schema:\n{_tail(log)}")
-    with log.open("a") as out:
-        out.write(f"schema: {how}\n")
-    if _run(_flask("demo-data", "--scale", str(scale)), env, log, timeout) != 0:
-        raise RuntimeError(f"flask demo-data --scale {scale} failed:\n{_tail(log)}")
-    return how
+    status = _run([PYTHON, "-c", _BUILD, str(scale)], env, log, timeout)
+    found = re.findall(r"^schema: (.*)$", log.read_text(errors="replace"), re.M)
+    if status != 0:
+        raise RuntimeError(f"building the demo database (scale {scale}) failed:\n{_tail(log)}")
+    return found[-1] if found else "?"
 
 
 @dataclass
