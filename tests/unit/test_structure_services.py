@@ -448,3 +448,20 @@ def test_overview_counts(admin, make):
     assert (figures.groups, figures.untutored_groups, figures.departments) == (2, 1, 2)
     assert figures.organisation is None
     assert db.session.scalars(select(TutorAssignment)).one().group_id == group.id
+
+
+def test_a_duplicate_that_slips_past_the_check_is_still_a_form_error(admin, monkeypatch):
+    """Two admins saving the same code at once: the database's unique constraint answers."""
+    from intranet.services.structure import catalogs
+
+    structure.create_speciality(actor=admin, code="09.02.07", name="ИСиП")
+    structure.create_department(actor=admin, name="Отделение ИТ")
+    monkeypatch.setattr(catalogs, "taken", lambda *args: False)
+    with pytest.raises(ValidationFailed) as error:
+        structure.create_speciality(actor=admin, code="09.02.07", name="Другое")
+    assert error.value.field == "code"
+    with pytest.raises(ValidationFailed) as error:
+        structure.create_department(actor=admin, name="Отделение ИТ")
+    assert error.value.field == "name"
+    # The session is still usable: the savepoint took the failed insert away.
+    assert [d.name for d in db.session.scalars(structure.department_query())] == ["Отделение ИТ"]

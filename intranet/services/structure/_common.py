@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -44,11 +46,16 @@ def taken(model: type, column: Any, value: Any, own_id: int | None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def flush_unique(duplicate: str, field_name: str | None) -> None:
-    """Flush, turning a unique violation (two admins saving at once) into a form error."""
+@contextmanager
+def unique_guard(duplicate: str, field_name: str | None) -> Iterator[None]:
+    """Make the changes in the block inside a savepoint and flush them there, so that a unique
+    violation (two admins saving at once) becomes a form error and the session stays usable.
+
+    The changes must be made inside the block: starting a savepoint flushes what is pending.
+    """
     try:
         with db.session.begin_nested():
-            db.session.flush()
+            yield
     except IntegrityError as error:
         raise ValidationFailed(duplicate, field_name) from error
 

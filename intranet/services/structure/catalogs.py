@@ -25,11 +25,11 @@ from intranet.services.structure._common import (
     clean,
     count,
     delete_row,
-    flush_unique,
     order,
     require_manage,
     search_terms,
     taken,
+    unique_guard,
 )
 
 # 09.02.07: the federal list of specialities and professions of СПО.
@@ -67,9 +67,9 @@ def _save_department(department: Department, *, actor: User, name: str, action: 
     duplicate = _("A department with this name already exists.")
     if taken(Department, Department.name_key, fold(name), department.id):
         raise ValidationFailed(duplicate, "name")
-    department.name, department.name_key = name, fold(name)
-    db.session.add(department)
-    flush_unique(duplicate, "name")
+    with unique_guard(duplicate, "name"):
+        department.name, department.name_key = name, fold(name)
+        db.session.add(department)
     audit.record(action, actor=actor, obj=department, summary=name)
 
 
@@ -192,9 +192,9 @@ def _save_coded(
         raise ValidationFailed(_("Enter the name."), "name")
     if taken(model, model.code, code, row.id):
         raise ValidationFailed(duplicate, "code")
-    row.code, row.name, row.name_key = code, name, fold(name)
-    db.session.add(row)
-    flush_unique(duplicate, "code")
+    with unique_guard(duplicate, "code"):
+        row.code, row.name, row.name_key = code, name, fold(name)
+        db.session.add(row)
     audit.record(action, actor=actor, obj=row, summary=f"{code} {name}")
 
 

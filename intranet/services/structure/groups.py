@@ -29,10 +29,10 @@ from intranet.services.structure._common import (
     count,
     current,
     delete_row,
-    flush_unique,
     require_manage,
     search_terms,
     taken,
+    unique_guard,
 )
 
 MAX_COURSE = 6
@@ -190,11 +190,12 @@ def _save_group(
     duplicate = _("A group with this name already exists.")
     if taken(StudyGroup, StudyGroup.name_key, fold(name), group.id):
         raise ValidationFailed(duplicate, "name")
-    group.name, group.name_key = name, fold(name)
-    group.speciality_id, group.department_id = speciality.id, department.id
-    group.admission_year, group.study_form, group.is_archived = admission_year, form, is_archived
-    db.session.add(group)
-    flush_unique(duplicate, "name")
+    with unique_guard(duplicate, "name"):
+        group.name, group.name_key = name, fold(name)
+        group.speciality_id, group.department_id = speciality.id, department.id
+        group.admission_year, group.study_form = admission_year, form
+        group.is_archived = is_archived
+        db.session.add(group)
     audit.record(
         action,
         actor=actor,

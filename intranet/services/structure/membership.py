@@ -25,9 +25,9 @@ from intranet.services.errors import InvalidTransition, ValidationFailed
 from intranet.services.structure._common import (
     clean,
     current,
-    flush_unique,
     require_manage,
     search_terms,
+    unique_guard,
 )
 
 
@@ -283,8 +283,8 @@ def add_teaching(
     assignment = TeachingAssignment(
         group_id=group.id, teacher_id=teacher.id, discipline_id=discipline.id
     )
-    db.session.add(assignment)
-    flush_unique(duplicate, "discipline_id")
+    with unique_guard(duplicate, "discipline_id"):
+        db.session.add(assignment)
     audit.record(
         "teaching.added",
         actor=actor,

@@ -94,16 +94,16 @@ def save_organisation(
         raise ValidationFailed(_("Choose the messenger."), "platform") from error
     org = get_organisation()
     created = org is None
-    if org is None:
-        # A fixed id: two first saves at once collide on the key instead of making two rows.
-        org = Organisation(id=1)
-        db.session.add(org)
-    for name, value in values.items():
-        setattr(org, name, value)
-    org.timezone, org.phone, org.platform = zone, phone_norm, platform
     try:
+        # Inside a savepoint: a concurrent first save collides on the fixed id (so there is
+        # never a second row) and becomes a message, not a broken session.
         with db.session.begin_nested():
-            db.session.flush()
+            if org is None:
+                org = Organisation(id=1)
+                db.session.add(org)
+            for name, value in values.items():
+                setattr(org, name, value)
+            org.timezone, org.phone, org.platform = zone, phone_norm, platform
     except IntegrityError as error:
         raise Conflict(_("Someone has just saved the profile. Open the page again.")) from error
     audit.record(
