@@ -6,12 +6,14 @@ services/accounts.py; this module checks who may use them, and adds what the pag
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from intranet import policy
@@ -249,6 +251,18 @@ def _check_external_id(external_id: str | None, own_id: int | None) -> str | Non
     return value
 
 
+@contextmanager
+def _unique_guard() -> Iterator[None]:
+    """The checks above can race with another admin's save; the unique constraints cannot."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as error:
+        raise ValidationFailed(
+            _("Someone has just saved the same e-mail, phone or ID for another person.")
+        ) from error
+
+
 def _check_name(last_name: str, first_name: str) -> None:
     if not clean(last_name):
         raise ValidationFailed(_("Enter the surname."), "last_name")
@@ -270,16 +284,18 @@ def create_person(
     """Create a person with roles; they have no password until they activate the account."""
     _require(actor)
     _check_name(last_name, first_name)
-    return accounts.create_person(
-        actor=actor,
-        last_name=clean(last_name),
-        first_name=clean(first_name),
-        middle_name=clean(middle_name),
-        email=email,
-        phone=phone,
-        external_id=_check_external_id(external_id, None),
-        roles=[Role(r) for r in roles],
-    )
+    external = _check_external_id(external_id, None)
+    with _unique_guard():
+        return accounts.create_person(
+            actor=actor,
+            last_name=clean(last_name),
+            first_name=clean(first_name),
+            middle_name=clean(middle_name),
+            email=email,
+            phone=phone,
+            external_id=external,
+            roles=[Role(r) for r in roles],
+        )
 
 
 def update_person(
@@ -299,17 +315,17 @@ def update_person(
     external = _check_external_id(external_id, person.id)
     fields = ("full_name", "email", "phone", "external_id")
     before = [getattr(person, f) for f in fields]
-    accounts.update_profile(
-        person,
-        last_name=clean(last_name),
-        first_name=clean(first_name),
-        middle_name=clean(middle_name),
-        email=email,
-        phone=phone,
-        locale=person.locale,
-    )
-    person.external_id = external
-    db.session.flush()
+    with _unique_guard():
+        accounts.update_profile(
+            person,
+            last_name=clean(last_name),
+            first_name=clean(first_name),
+            middle_name=clean(middle_name),
+            email=email,
+            phone=phone,
+            locale=person.locale,
+        )
+        person.external_id = external
     changed = [f for f, old in zip(fields, before, strict=True) if getattr(person, f) != old]
     audit.record(
         "person.updated", actor=actor, obj=person, summary=person.full_name, changed=changed

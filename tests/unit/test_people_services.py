@@ -225,3 +225,25 @@ def test_export_hides_parents_contacts_from_the_head(make):
     assert by_name["Учителев"][email] == "teacher@example.com"
     with pytest.raises(PermissionDenied):
         people.export_table(people.PeopleFilters(), viewer=make.user("teacher"), today=TODAY)
+
+
+def test_a_duplicate_that_slips_past_the_check_is_still_a_form_error(admin, make, monkeypatch):
+    """Two admins saving the same e-mail at once: the unique constraint answers, politely."""
+    from intranet.services import accounts
+
+    make.user("student", email="taken@example.com")
+    monkeypatch.setattr(accounts, "_check_unique", lambda *args, **kwargs: None)
+    with pytest.raises(ValidationFailed):
+        people.create_person(
+            actor=admin, last_name="Новиков", first_name="Олег", email="taken@example.com"
+        )
+    person = make.user("student", email="free@example.com")
+    with pytest.raises(ValidationFailed):
+        people.update_person(
+            person,
+            actor=admin,
+            last_name="Новиков",
+            first_name="Олег",
+            email="taken@example.com",
+        )
+    assert found(q="новиков") == []  # nothing half-saved, and the session still answers
