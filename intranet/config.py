@@ -74,6 +74,44 @@ class Defaults:
     RESET_LINKS_PER_ADDRESS = "30 per hour"
     VENDOR_SUPPORT_EMAIL = "info@sferum.ru"
 
+    # Help desk (see intranet/services/helpdesk). Replies to our mail come back here.
+    HELPDESK_MAILBOX = "Поддержка Сферума <helpdesk@college.local>"
+    HELPDESK_VENDOR_DOMAINS: list[str] | None = None  # default: the vendor address's domain
+    # (first response, resolution) targets in working hours per priority.
+    HELPDESK_SLA_HOURS = {
+        "urgent": [1, 4],
+        "high": [2, 9],
+        "normal": [4, 18],
+        "low": [9, 45],
+    }
+    HELPDESK_DUE_SOON_MINUTES = 60  # working minutes before a due time: "due soon"
+    HELPDESK_WORKDAYS = [0, 1, 2, 3, 4]  # Monday = 0
+    HELPDESK_WORK_HOURS = ["09:00", "18:00"]
+    # Days off besides weekends (Russia, 2026, the government's calendar) and weekend days
+    # worked instead; extend them each year in instance/config.py.
+    HELPDESK_HOLIDAYS = [
+        "2026-01-01", "2026-01-02", "2026-01-05", "2026-01-06", "2026-01-07",
+        "2026-01-08", "2026-01-09", "2026-02-23", "2026-03-09", "2026-05-01",
+        "2026-05-11", "2026-06-12", "2026-11-04", "2026-12-31",
+    ]  # fmt: skip
+    HELPDESK_EXTRA_WORKDAYS: list[str] = []
+    HELPDESK_VENDOR_REMINDER_DAYS = 3  # working days without the vendor's answer
+    HELPDESK_VENDOR_MAX_REMINDERS = 3
+    HELPDESK_VENDOR_REF_PATTERN = r"(?:№|#|No\.?|номер)\s*:?\s*([A-Za-z]{0,4}-?\d{4,12})"
+    HELPDESK_PUBLIC_RATE = "10 per hour;30 per day"  # public form posts per client address
+    HELPDESK_PUBLIC_PER_CONTACT = "5 per day"  # public tickets per e-mail or phone
+    HELPDESK_PUBLIC_MIN_FILL_SECONDS = 3  # a person needs longer than this to fill the form
+    HELPDESK_MAX_FILES = 5
+    HELPDESK_MAX_FILE_MB = 10
+    HELPDESK_INBOUND_MAX_BYTES = 25 * 1024 * 1024
+    HELPDESK_IMAP_HOST: str | None = None  # set to poll a mailbox (flask helpdesk fetch-mail)
+    HELPDESK_IMAP_PORT = 993
+    HELPDESK_IMAP_SSL = True
+    HELPDESK_IMAP_USERNAME: str | None = None
+    HELPDESK_IMAP_PASSWORD: str | None = None
+    HELPDESK_IMAP_FOLDER = "INBOX"
+    HELPDESK_AUTOCLOSE_DAYS = 7  # resolved tickets not reopened are closed after this
+
     PAGE_SIZE = 50
 
 

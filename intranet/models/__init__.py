@@ -18,6 +18,18 @@ from intranet.models.channels import (
     RoundState,
     Verdict,
 )
+from intranet.models.helpdesk import (
+    CannedReply,
+    HelpArticle,
+    InboundMail,
+    Incident,
+    MailRef,
+    Ticket,
+    TicketAttachment,
+    TicketCounter,
+    TicketMessage,
+    VendorCase,
+)
 from intranet.models.outbox import JobRun, MailPreference, OutboxMessage, OutboxStatus
 from intranet.models.people import Guardian, LoginSession, Role, TeacherStatus, User, UserRole
 from intranet.models.structure import (
@@ -52,6 +64,16 @@ __all__ = [
     "Verdict",
     "Upload",
     "AuditEvent",
+    "CannedReply",
+    "HelpArticle",
+    "InboundMail",
+    "Incident",
+    "MailRef",
+    "Ticket",
+    "TicketAttachment",
+    "TicketCounter",
+    "TicketMessage",
+    "VendorCase",
     "Department",
     "Discipline",
     "Enrollment",
