@@ -67,7 +67,17 @@ ROLE_ACTIONS: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({A, H}),
     "mail.manage": frozenset({A}),
     "stats.view": frozenset({A, H}),
+    "helpdesk.file": EVERYONE,  # and any active account: see ANY_ACCOUNT
+    "helpdesk.view_ticket": EVERYONE,  # narrowed by the object rule below
+    "helpdesk.attachment": EVERYONE,  # narrowed by the object rule below
+    "helpdesk.manage": frozenset({A}),
+    "helpdesk.articles": frozenset({A}),
+    "helpdesk.reports": frozenset({A, H}),
 }
+
+# Actions any active account may take whatever its roles: asking the help desk is how a
+# teacher whose status is not yet confirmed gets it confirmed.
+ANY_ACCOUNT = frozenset({"helpdesk.file", "helpdesk.view_ticket", "helpdesk.attachment"})
 
 # Roles whose powers wait for a confirmed teacher status.
 _NEEDS_CONFIRMATION = frozenset({TU, TE})
@@ -89,7 +99,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     if allowed is None:
         raise KeyError(f"unknown action {action!r}")
     roles = effective_roles(user)
-    if roles.isdisjoint(allowed):
+    if roles.isdisjoint(allowed) and not (action in ANY_ACCOUNT and _is_active_account(user)):
         return False
     rule = OBJECT_RULES.get(action)
     if rule is None or obj is None:
@@ -199,7 +209,36 @@ def _may_view_group(user: User, roles: frozenset[Role], obj: Any) -> bool:
     return TE in roles and obj.id in taught_group_ids(user)
 
 
+def _is_active_account(user: Any) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and bool(user.is_active)
+
+
+def _may_view_ticket(user: User, roles: frozenset[Role], ticket: Any) -> bool:
+    """Admins see every ticket; a requester their own; a student and their parents those
+    filed for the student."""
+    if A in roles or ticket.requester_id == user.id:
+        return True
+    student_id = ticket.for_student_id
+    if student_id is None:
+        return False
+    return student_id == user.id or (P in roles and _is_child(user, student_id))
+
+
+def _may_get_attachment(user: User, roles: frozenset[Role], attachment: Any) -> bool:
+    """An attachment of a staff-only note is for admins; others follow their ticket."""
+    from intranet.models.helpdesk import Ticket
+
+    if A in roles:
+        return True
+    if attachment.is_staff_only:
+        return False
+    ticket = db.session.get(Ticket, attachment.ticket_id)
+    return ticket is not None and _may_view_ticket(user, roles, ticket)
+
+
 OBJECT_RULES: dict[str, Callable[[User, frozenset[Role], Any], bool]] = {
+    "helpdesk.view_ticket": _may_view_ticket,
+    "helpdesk.attachment": _may_get_attachment,
     "people.view": _may_view_person,
     "people.view_contacts": _may_view_contacts,
     "structure.view": _may_view_group,
