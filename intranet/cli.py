@@ -21,6 +21,10 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(worker)
 
+    from intranet.blueprints.helpdesk.commands import helpdesk
+
+    app.cli.add_command(helpdesk)
+
 
 @click.command("demo-data")
 @click.option("--scale", default=1, show_default=True, help="Multiply the volume (benchmarks).")

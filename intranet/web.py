@@ -63,6 +63,7 @@ NAV = [
     ("channels.index", _l("Channels"), "channels.read"),
     ("people.index", _l("People"), "people.list"),
     ("structure.index", _l("Structure"), "structure.manage"),
+    ("helpdesk.index", _l("Help desk"), "helpdesk.file"),
     ("admin.audit", _l("Audit log"), "audit.view"),
     ("mail.index", _l("Mail"), "mail.manage"),
 ]

@@ -7,6 +7,7 @@ def register_blueprints(app: Flask) -> None:
     from intranet.blueprints.admin import bp as admin_bp
     from intranet.blueprints.auth import bp as auth_bp
     from intranet.blueprints.channels import bp as channels_bp
+    from intranet.blueprints.helpdesk import bp as helpdesk_bp
     from intranet.blueprints.mail import bp as mail_bp
     from intranet.blueprints.main import bp as main_bp
     from intranet.blueprints.people import bp as people_bp
@@ -21,3 +22,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp, url_prefix="/admin/mail")
     app.register_blueprint(channels_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(helpdesk_bp, url_prefix="/helpdesk")
