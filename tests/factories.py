@@ -219,3 +219,68 @@ def outbox_message(
     _done(commit)
     return row
 
+
+def ticket(
+    requester: User | None = None,
+    *,
+    category: str = "login",
+    status: str = "new",
+    for_student: User | None = None,
+    subject: str | None = None,
+    body: str = "Не приходит код подтверждения при входе.",
+    commit: bool = True,
+    **fields,
+):
+    """A help-desk ticket (and its first message) with its SLA clock started; no mail."""
+    from intranet.models import Ticket, TicketMessage
+    from intranet.models.helpdesk import Category, MessageKind, TicketStatus
+    from intranet.services.helpdesk import sla
+    from intranet.services.helpdesk.tickets import next_number
+
+    now = fields.pop("created_at", None) or utcnow()
+    seq, number = next_number(now.year)
+    subject = subject or f"Не приходит код {seq}"
+    row = Ticket(
+        number=number,
+        year=now.year,
+        seq=seq,
+        subject=subject,
+        subject_key=fold(subject),
+        category=Category(category),
+        status=TicketStatus(status),
+        requester_id=requester.id if requester else None,
+        for_student_id=for_student.id if for_student else None,
+        contact_name=requester.full_name if requester else "Пётр Петров",
+        contact_email=requester.email if requester else "petrov@example.test",
+        consent_personal_data=True,
+        created_at=now,
+        last_activity_at=now,
+        details={"platform": "vk"},
+    )
+    if row.status is TicketStatus.WAITING_REQUESTER:
+        row.sla_paused_at = now
+    if row.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        row.resolved_at = now
+    if row.status is TicketStatus.CLOSED:
+        row.closed_at = now
+    for key, value in fields.items():
+        setattr(row, key, value)
+    db.session.add(row)
+    db.session.flush()
+    sla.start_clock(row, now)
+    db.session.add(
+        TicketMessage(
+            ticket_id=row.id,
+            kind=MessageKind.PUBLIC,
+            author_id=requester.id if requester else None,
+            author_label=row.contact_name,
+            from_requester=True,
+            body=body,
+            created_at=now,
+        )
+    )
+    _done(commit)
+    return row
+
+
+# --- events (appended by the events area) ----------------------------------------------------
