@@ -83,14 +83,16 @@ def store(
     actor: User | None,
     owner_id: int | None = None,
     allowed: Iterable[str] = ALL_TYPES,
+    limit_bytes: int | None = None,
 ) -> Upload:
     """Check and store a file; returns the (flushed) Upload row.
 
-    Raises UploadTooLarge over the size limit and ValidationFailed for an empty file or a
-    type not allowed here (judged from the content). The caller's transaction owns the row.
+    Raises UploadTooLarge over the size limit (UPLOAD_MAX_BYTES, or `limit_bytes` for an
+    area with a limit of its own) and ValidationFailed for an empty file or a type not
+    allowed here (judged from the content). The caller's transaction owns the row.
     """
     allowed = frozenset(allowed)
-    limit = max_bytes()
+    limit = limit_bytes or max_bytes()
     root = upload_dir()
     stored_name = secrets.token_hex(16)
     target = _path_for(root, stored_name)

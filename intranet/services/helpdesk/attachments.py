@@ -81,23 +81,15 @@ def too_large_message(filename: str | None) -> str:
 
 def _store(stream, filename: str, *, ticket_id: int, actor: User | None):
     """Through the upload service, with the help desk's own size limit."""
-    config = current_app.config
-    previous = config.get("UPLOAD_MAX_BYTES")
-    config["UPLOAD_MAX_BYTES"] = max_bytes()
-    try:
-        return uploads.store(
-            stream,
-            filename=filename,
-            purpose=PURPOSE,
-            actor=actor,
-            owner_id=ticket_id,
-            allowed=ALLOWED_TYPES,
-        )
-    finally:
-        if previous is None:
-            config.pop("UPLOAD_MAX_BYTES", None)
-        else:
-            config["UPLOAD_MAX_BYTES"] = previous
+    return uploads.store(
+        stream,
+        filename=filename,
+        purpose=PURPOSE,
+        actor=actor,
+        owner_id=ticket_id,
+        allowed=ALLOWED_TYPES,
+        limit_bytes=max_bytes(),
+    )
 
 
 def _row(message: TicketMessage, upload, *, staff_only: bool) -> TicketAttachment:
