@@ -632,3 +632,124 @@ OBJECT_RULES.update(
         "uploads.view": _may_open_upload,
     }
 )
+
+
+# --- onboarding, admins, documents, movement, councils and clubs, imports -----------------------
+
+ROLE_ACTIONS.update(
+    {
+        "onboarding.invitations": frozenset({A, TU, TE, S}),  # the invitations page
+        "onboarding.invite": frozenset({A, TU, TE}),  # narrowed by the target group
+        "onboarding.invite_parent": frozenset({A, TU, S}),  # narrowed by the student
+        "onboarding.manage_invitation": frozenset({A, TU, TE, S}),  # narrowed: the creator
+        "onboarding.requests": frozenset({A, TU}),  # tutors: parents of their students
+        "onboarding.decide": frozenset({A, TU}),  # narrowed by the request
+        "onboarding.issue_link": frozenset({A, TU}),  # narrowed by the person
+        "onboarding.activation_sheet": frozenset({A, TU}),  # narrowed by the group
+        "admins.view": frozenset({A, H}),
+        "admins.appoint_main": frozenset({H}),
+        "admins.manage": frozenset({A}),  # narrowed: the main admin only
+        "documents.view": STAFF,
+        "documents.manage": frozenset({A, H}),
+        "movement.view": LEADERS,
+        "movement.manage": frozenset({A}),
+        "councils.view": STAFF,
+        "councils.manage": LEADERS,
+        "clubs.manage": LEADERS,
+        "clubs.members": frozenset({A, H, D, TE}),  # narrowed: leaders or the club's leader
+        "imports.run": frozenset({A}),
+    }
+)
+
+
+def _students_of(group_ids: set[int]) -> Any:
+    return select(Enrollment.student_id).where(
+        Enrollment.group_id.in_(group_ids), _current(Enrollment, _today())
+    )
+
+
+def _may_invite_to(user: User, roles: frozenset[Role], group: Any) -> bool:
+    """Admins invite to any group; tutors and teachers to the groups they work with."""
+    if A in roles:
+        return True
+    mine = (tutored_group_ids(user) if TU in roles else set()) | (
+        taught_group_ids(user) if TE in roles else set()
+    )
+    return isinstance(group, StudyGroup) and group.id in mine
+
+
+def _may_invite_parent(user: User, roles: frozenset[Role], student: Any) -> bool:
+    """A parent link for one student: by an admin, the student's tutor or the student."""
+    if not isinstance(student, User) or S not in student.role_set:
+        return False
+    if A in roles or (S in roles and student.id == user.id):
+        return True
+    return TU in roles and _is_student_in(student.id, tutored_group_ids(user))
+
+
+def _is_creator_or_admin(user: User, roles: frozenset[Role], invitation: Any) -> bool:
+    return A in roles or invitation.created_by_id == user.id
+
+
+def _may_decide(user: User, roles: frozenset[Role], request_: Any) -> bool:
+    """Admins decide every join request; a tutor those of parents of their students."""
+    if A in roles:
+        return True
+    return (
+        TU in roles
+        and request_.role is P
+        and request_.student_id is not None
+        and _is_student_in(request_.student_id, tutored_group_ids(user))
+    )
+
+
+def _may_issue_link(user: User, roles: frozenset[Role], person: Any) -> bool:
+    """A personal sign-in link: admins for anyone; a tutor for the students of their groups
+    and those students' parents."""
+    if A in roles:
+        return True
+    if TU not in roles or not isinstance(person, User) or person.role_set & STAFF:
+        return False
+    groups = tutored_group_ids(user)
+    if not groups:
+        return False
+    if _is_student_in(person.id, groups):
+        return True
+    query = select(
+        exists().where(
+            Guardian.parent_id == person.id, Guardian.student_id.in_(_students_of(groups))
+        )
+    )
+    return bool(db.session.scalar(query))
+
+
+def _may_print_sheet(user: User, roles: frozenset[Role], group: Any) -> bool:
+    return A in roles or (TU in roles and group.id in tutored_group_ids(user))
+
+
+def _is_main_admin(user: User, roles: frozenset[Role], obj: Any) -> bool:
+    return A in roles and user.is_main_admin
+
+
+def _may_manage_club_members(user: User, roles: frozenset[Role], club: Any) -> bool:
+    return bool(roles & LEADERS) or club.leader_id == user.id
+
+
+def _may_open_document(user: User, roles: frozenset[Role], upload: Any) -> bool:
+    return bool(roles & STAFF)
+
+
+UPLOAD_RULES["document"] = _may_open_document
+
+OBJECT_RULES.update(
+    {
+        "onboarding.invite": _may_invite_to,
+        "onboarding.invite_parent": _may_invite_parent,
+        "onboarding.manage_invitation": _is_creator_or_admin,
+        "onboarding.decide": _may_decide,
+        "onboarding.issue_link": _may_issue_link,
+        "onboarding.activation_sheet": _may_print_sheet,
+        "admins.manage": _is_main_admin,
+        "clubs.members": _may_manage_club_members,
+    }
+)

@@ -7,9 +7,14 @@ def register_blueprints(app: Flask) -> None:
     from intranet.blueprints.admin import bp as admin_bp
     from intranet.blueprints.auth import bp as auth_bp
     from intranet.blueprints.channels import bp as channels_bp
+    from intranet.blueprints.councils import bp as councils_bp
+    from intranet.blueprints.documents import bp as documents_bp
     from intranet.blueprints.helpdesk import bp as helpdesk_bp
+    from intranet.blueprints.imports import bp as imports_bp
     from intranet.blueprints.mail import bp as mail_bp
     from intranet.blueprints.main import bp as main_bp
+    from intranet.blueprints.movement import bp as movement_bp
+    from intranet.blueprints.onboarding import bp as onboarding_bp
     from intranet.blueprints.people import bp as people_bp
     from intranet.blueprints.structure import bp as structure_bp
     from intranet.blueprints.uploads import bp as uploads_bp
@@ -22,4 +27,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp, url_prefix="/admin/mail")
     app.register_blueprint(channels_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(onboarding_bp)
+    app.register_blueprint(movement_bp, url_prefix="/movement")
+    app.register_blueprint(documents_bp, url_prefix="/documents")
+    app.register_blueprint(councils_bp, url_prefix="/councils")
+    app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(helpdesk_bp, url_prefix="/helpdesk")

@@ -18,6 +18,15 @@ from intranet.models.channels import (
     RoundState,
     Verdict,
 )
+from intranet.models.councils import (
+    ClubKind,
+    Council,
+    CouncilKind,
+    CouncilMember,
+    ExtracurricularGroup,
+    ExtracurricularMember,
+)
+from intranet.models.documents import Document, DocumentKind
 from intranet.models.helpdesk import (
     CannedReply,
     HelpArticle,
@@ -29,6 +38,15 @@ from intranet.models.helpdesk import (
     TicketCounter,
     TicketMessage,
     VendorCase,
+)
+from intranet.models.movement import Movement, MovementKind, MovementStatus
+from intranet.models.onboarding import (
+    AdminAction,
+    AdminAppointment,
+    Consent,
+    Invitation,
+    JoinRequest,
+    JoinStatus,
 )
 from intranet.models.outbox import JobRun, MailPreference, OutboxMessage, OutboxStatus
 from intranet.models.people import Guardian, LoginSession, Role, TeacherStatus, User, UserRole
@@ -47,6 +65,23 @@ from intranet.models.structure import (
 from intranet.models.uploads import Upload
 
 __all__ = [
+    "AdminAction",
+    "AdminAppointment",
+    "ClubKind",
+    "Consent",
+    "Council",
+    "CouncilKind",
+    "CouncilMember",
+    "Document",
+    "DocumentKind",
+    "ExtracurricularGroup",
+    "ExtracurricularMember",
+    "Invitation",
+    "JoinRequest",
+    "JoinStatus",
+    "Movement",
+    "MovementKind",
+    "MovementStatus",
     "Acknowledgement",
     "Announcement",
     "AnnouncementMailing",

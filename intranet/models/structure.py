@@ -122,6 +122,10 @@ class TutorAssignment(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     basis_number: Mapped[str] = mapped_column(String(40), default="")
     basis_date: Mapped[date | None] = mapped_column(Date)
+    # The order in the documents register (the head's approved distribution), when recorded.
+    basis_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document.id", ondelete="SET NULL")
+    )
 
     group: Mapped[StudyGroup] = relationship()
     tutor: Mapped[User] = relationship()
