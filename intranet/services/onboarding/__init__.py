@@ -1,0 +1,108 @@
+"""Onboarding: invitation links, joining and join requests, activation of accounts created
+without a password, and the platform administrators. Callers import this package.
+
+Modules: invitations (links), joining (registration, join requests), activation (personal
+one-time links and QR sheets), admins (appointing and removing administrators), common
+(the personal-data policy version, consents, QR codes).
+"""
+
+from intranet.services.onboarding.activation import (
+    SheetEntry,
+    SignInLink,
+    activate,
+    activation_sheet,
+    activation_url,
+    mail_activation_links,
+    not_activated,
+    send_activation_mail,
+    sign_in_link,
+    user_for_activation,
+    works_until,
+)
+from intranet.services.onboarding.admins import (
+    AdminRoster,
+    add_admin,
+    appoint_main,
+    remove_admin,
+    roster,
+)
+from intranet.services.onboarding.common import POLICY_VERSION, qr_data_uri
+from intranet.services.onboarding.invitations import (
+    ADMIN_ROLES,
+    InvitationFilters,
+    LinkState,
+    create_invitation,
+    create_parent_link,
+    groups_for,
+    invitations_query,
+    join_url,
+    load,
+    parent_link_students,
+    reissue,
+    resolve,
+    revoke,
+    roles_for,
+    state_of,
+)
+from intranet.services.onboarding.joining import (
+    BulkOutcome,
+    LinkUnusable,
+    RequestFilters,
+    accept_with_account,
+    approve,
+    decide_many,
+    my_requests,
+    pending_count,
+    register,
+    reject,
+    requests_query,
+    student_groups,
+)
+
+__all__ = [
+    "ADMIN_ROLES",
+    "POLICY_VERSION",
+    "AdminRoster",
+    "BulkOutcome",
+    "InvitationFilters",
+    "LinkState",
+    "LinkUnusable",
+    "RequestFilters",
+    "SheetEntry",
+    "SignInLink",
+    "accept_with_account",
+    "activate",
+    "activation_sheet",
+    "activation_url",
+    "add_admin",
+    "appoint_main",
+    "approve",
+    "create_invitation",
+    "create_parent_link",
+    "decide_many",
+    "groups_for",
+    "invitations_query",
+    "join_url",
+    "load",
+    "mail_activation_links",
+    "my_requests",
+    "not_activated",
+    "parent_link_students",
+    "pending_count",
+    "qr_data_uri",
+    "register",
+    "reissue",
+    "reject",
+    "remove_admin",
+    "requests_query",
+    "resolve",
+    "revoke",
+    "roles_for",
+    "roster",
+    "send_activation_mail",
+    "sign_in_link",
+    "state_of",
+    "student_groups",
+    "user_for_activation",
+    "works_until",
+]

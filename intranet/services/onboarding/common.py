@@ -1,0 +1,45 @@
+"""What the onboarding services share: the personal-data policy version, consents, QR codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import segno
+from flask import has_request_context, request
+from flask_babel import gettext as _
+
+from intranet.extensions import db
+from intranet.models import Consent, User
+from intranet.models.base import utcnow
+from intranet.services.errors import ValidationFailed
+
+# The version of the personal-data policy shown at /privacy (templates/onboarding/privacy.html).
+# Change it whenever the text changes: each consent records the version it was given to.
+POLICY_VERSION = "2026-09-01"
+
+
+def require_consent(accepted: bool) -> None:
+    """Refuse to go on without consent to personal-data processing."""
+    if not accepted:
+        raise ValidationFailed(
+            _("Without consent to the processing of personal data we cannot create an account."),
+            "consent",
+        )
+
+
+def record_consent(user: User, *, context: str, now: datetime | None = None) -> Consent:
+    """Store consent to personal-data processing (152-ФЗ) with the policy version."""
+    consent = Consent(
+        user_id=user.id,
+        policy_version=POLICY_VERSION,
+        context=context,
+        accepted_at=now or utcnow(),
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(consent)
+    return consent
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of the link as an SVG data: URI (the CSP allows data: images)."""
+    return segno.make(url, error="m").svg_data_uri(scale=5, border=2)
