@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import AppGroup
 
 from intranet.extensions import db
 
@@ -12,9 +13,7 @@ from intranet.extensions import db
 EX_TEMPFAIL = 75
 
 
-@click.group("helpdesk")
-def helpdesk() -> None:
-    """The help desk's mail and sweep."""
+helpdesk = AppGroup("helpdesk", help="The help desk's mail and sweep.")
 
 
 @helpdesk.command("ingest")
