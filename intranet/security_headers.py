@@ -24,7 +24,10 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
+        policy = headers.setdefault("Content-Security-Policy", CSP)
+        if "frame-ancestors" not in policy:
+            # A view with a policy of its own (e.g. a sandboxed download) is still unframeable.
+            headers["Content-Security-Policy"] = policy.rstrip("; ") + "; frame-ancestors 'none'"
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
