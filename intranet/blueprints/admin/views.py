@@ -1,6 +1,7 @@
 """Views: audit log browsing and export."""
 
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from intranet.blueprints.admin import bp
@@ -36,5 +37,5 @@ def audit_csv():
         )
         for e in db.session.scalars(query)
     )
-    header = ["at", "actor", "action", "object", "object_id", "summary", "ip"]
+    header = [_("When"), _("Who"), _("Action"), _("Object"), _("Object ID"), _("Details"), _("IP address")]
     return csv_response("audit.csv", header, rows)
