@@ -36,9 +36,9 @@ def demo_data(scale: int, if_empty: bool) -> None:
 
     if db.session.scalar(select(func.count(User.id))):
         if if_empty:
-            click.echo("The database already has people; demo data not loaded.")
+            click.echo("В базе уже есть люди: демо-данные не загружены.")
             return
-        raise click.ClickException("The database is not empty: demo data go into an empty one.")
+        raise click.ClickException("База не пуста: демо-данные загружаются только в пустую базу.")
     summary = build_demo_college(scale=scale)
     db.session.commit()
     click.echo(summary)
