@@ -14,6 +14,10 @@ counted in-process with an engine event through the app's test client signed in 
 role against the same database (transaction control statements are not counted).
 Progress and notes go to stderr, prefixed with '#', among them each page's Python function
 calls per request (cProfile), a measure of cost that other load on the machine does not skew.
+
+Then every other bench/<name>.py module with a run() -> list[str] (mail throughput, feeds,
+help desk …) is called and its lines printed; a capability adds its own figures that way, and
+its pages by appending to bench/pages.py.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import importlib
-import importlib.util
 import json
 import math
 import os
@@ -31,8 +34,10 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.liveserver import (
     DEMO_PASSWORD,
@@ -76,7 +81,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--pages", help="only these pages (comma-separated names)")
-    parser.add_argument("--no-mail", action="store_true", help="skip bench.mail_throughput")
+    parser.add_argument(
+        "--extras",
+        help="only these bench/<name>.py modules ('' for none); default: all of them, "
+        "unless --pages is given",
+    )
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when a page misses its target ratio"
     )
@@ -136,20 +145,19 @@ def _client_login(client, role: str) -> None:
         raise RuntimeError(f"in-process sign-in as {role} failed: HTTP {answer.status_code}")
 
 
-def python_calls(client, path: str, repeat: int = 5) -> int:
-    """Python function calls per request (cProfile): a cost that other load does not skew."""
-    profile = cProfile.Profile()
-    profile.enable()
-    for _ in range(repeat):
-        client.get(path)
-    profile.disable()
-    return round(pstats.Stats(profile).total_calls / repeat)
+@dataclass
+class Cost:
+    """What one request to a page costs in-process (the app's test client, same database)."""
+
+    path: str
+    queries: int  # SQL statements, transaction control excluded
+    calls: int  # Python function calls (cProfile): a measure other load does not skew
+    ms: float  # wall time per request in-process
+    sql_ms: float  # of which in the database driver
 
 
-def measure_in_process(
-    env: dict[str, str], pages: list[Page]
-) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:
-    """Per page: SQL statements of one request, the resolved path, Python calls per request."""
+def in_process_costs(env: dict[str, str], pages: list[Page]) -> dict[str, Cost]:
+    """Each page's cost per request, and its resolved path; the floor under the name 'floor'."""
     from sqlalchemy import event
 
     with environment(env):
@@ -157,23 +165,25 @@ def measure_in_process(
         from intranet.extensions import db
 
         app = create_app()
-        count = [0]
         with app.app_context():
             engine = db.engine
+        sql = {"count": 0, "seconds": 0.0, "started": 0.0}
 
-        @event.listens_for(engine, "before_cursor_execute")
-        def _count(_conn, _cursor, statement, *_args) -> None:
+        def _before(_conn, _cursor, statement, *_args) -> None:
             if not TRANSACTION_CONTROL.match(statement):
-                count[0] += 1
+                sql["count"] += 1
+            sql["started"] = time.perf_counter()
 
+        def _after(*_args) -> None:
+            sql["seconds"] += time.perf_counter() - sql["started"]
+
+        event.listen(engine, "before_cursor_execute", _before)
+        event.listen(engine, "after_cursor_execute", _after)
         clients = {}
-        counts: dict[str, int] = {}
-        calls: dict[str, int] = {}
-        paths: dict[str, str] = {}
+        costs: dict[str, Cost] = {}
         for page in [Page("floor", FLOOR), *pages]:
             with app.app_context():
                 path = page.path() if callable(page.path) else page.path
-            paths[page.name] = path
             client = clients.get(page.role)
             if client is None:
                 client = clients[page.role] = app.test_client()
@@ -181,17 +191,36 @@ def measure_in_process(
                     _client_login(client, page.role)
             for _ in range(2):  # warm: first requests fill per-process caches
                 client.get(path)
-            count[0] = 0
+            sql["count"] = 0
             response = client.get(path)
-            counts[page.name] = count[0]
-            calls[page.name] = python_calls(client, path)
             if response.status_code != page.status:
                 raise RuntimeError(
                     f"{page.name}: GET {path} as {page.role or 'anonymous'} answered "
                     f"{response.status_code}, expected {page.status}"
                 )
-        event.remove(engine, "before_cursor_execute", _count)
-    return counts, paths, calls
+            queries = sql["count"]
+            repeat = 5
+            sql["seconds"] = 0.0
+            started = time.perf_counter()
+            for _ in range(repeat):
+                client.get(path)
+            seconds = time.perf_counter() - started
+            sql_seconds = sql["seconds"]
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(repeat):
+                client.get(path)
+            profile.disable()
+            costs[page.name] = Cost(
+                path=path,
+                queries=queries,
+                calls=round(pstats.Stats(profile).total_calls / repeat),
+                ms=seconds / repeat * 1000,
+                sql_ms=sql_seconds / repeat * 1000,
+            )
+        event.remove(engine, "before_cursor_execute", _before)
+        event.remove(engine, "after_cursor_execute", _after)
+    return costs
 
 
 def run_scale(scale: int, pages: list[Page], args: argparse.Namespace) -> list[dict]:
@@ -207,9 +236,10 @@ def run_scale(scale: int, pages: list[Page], args: argparse.Namespace) -> list[d
         f"scale {scale}: demo college built in {time.monotonic() - started:.0f} s "
         f"({size / 2**20:.1f} MiB, schema from {how})"
     )
-    counts, paths, calls = measure_in_process(env, pages)
-    if counts["floor"]:
-        note(f"warning: the floor {FLOOR} ran {counts['floor']} SQL statements")
+    costs = in_process_costs(env, pages)
+    floor_cost = costs["floor"]
+    if floor_cost.queries:
+        note(f"warning: the floor {FLOOR} ran {floor_cost.queries} SQL statements")
     results = []
     with LiveServer(env, log, workers=args.workers, threads=args.threads) as server:
         cookies = {
@@ -217,26 +247,28 @@ def run_scale(scale: int, pages: list[Page], args: argparse.Namespace) -> list[d
             for role in sorted({p.role for p in pages if p.role})
         }
         for page in pages:
-            answer = fetch(server.url, paths[page.name], cookies=cookies.get(page.role))
+            answer = fetch(server.url, costs[page.name].path, cookies=cookies.get(page.role))
             if answer.status != page.status:
                 raise RuntimeError(f"{page.name}: HTTP {answer.status} from the server")
             for _ in range(10):  # warm both workers: template compilation, caches
-                fetch(server.url, paths[page.name], cookies=cookies.get(page.role))
+                fetch(server.url, costs[page.name].path, cookies=cookies.get(page.role))
                 fetch(server.url, FLOOR)
         floor_before = measure(server.url + FLOOR, None, args)
         for page in pages:
-            load = measure(server.url + paths[page.name], cookies.get(page.role), args)
+            load = measure(server.url + costs[page.name].path, cookies.get(page.role), args)
             floor_after = measure(server.url + FLOOR, None, args)
             floor = (floor_before.rps + floor_after.rps) / 2
             ratio = load.rps / floor if floor else 0.0
             print(
                 f"bench {page.name} rps={load.rps:.0f} floor_rps={floor:.0f} "
-                f"ratio={ratio:.2f} queries={counts[page.name]}",
+                f"ratio={ratio:.2f} queries={costs[page.name].queries}",
                 flush=True,
             )
+            cost = costs[page.name]
             note(
-                f"{page.name}: {calls[page.name]} Python calls per request in-process "
-                f"({calls[page.name] / max(calls['floor'], 1):.1f}× the floor's {calls['floor']})"
+                f"{page.name}: in-process {cost.calls} Python calls per request "
+                f"({cost.calls / max(floor_cost.calls, 1):.1f}× the floor's {floor_cost.calls}), "
+                f"{cost.ms:.1f} ms of which SQL {cost.sql_ms:.1f} ms (floor {floor_cost.ms:.1f} ms)"
             )
             for name, result in ((page.name, load), ("floor", floor_after)):
                 if result.bad:
@@ -246,7 +278,7 @@ def run_scale(scale: int, pages: list[Page], args: argparse.Namespace) -> list[d
                     "page": page,
                     "scale": scale,
                     "ratio": ratio,
-                    "queries": counts[page.name],
+                    "queries": costs[page.name].queries,
                     "bad": load.bad,
                 }
             )
@@ -254,27 +286,47 @@ def run_scale(scale: int, pages: list[Page], args: argparse.Namespace) -> list[d
     return results
 
 
-def run_mail_throughput() -> bool:
-    """bench/mail_throughput.py, where it exists, prints its own figures."""
-    if importlib.util.find_spec("bench.mail_throughput") is None:
-        return True
-    mail_throughput = importlib.import_module("bench.mail_throughput")
-    note("mail throughput (bench/mail_throughput.py)")
-    try:
-        lines = mail_throughput.run()
-    except Exception as error:  # reported, the rest of the figures stand
-        note(f"mail throughput failed: {error!r}")
-        return False
-    for line in lines or ():
-        print(line, flush=True)
-    return True
+def extra_modules() -> list[str]:
+    """bench/<name>.py modules with a run() of their own (mail, feeds, help desk …)."""
+    core = {"liveserver", "loadgen", "pages"}
+    return sorted(
+        path.stem
+        for path in Path(__file__).parent.glob("*.py")
+        if not path.stem.startswith("_") and path.stem not in core
+    )
+
+
+def run_extras(names: list[str]) -> bool:
+    """Call each module's run() -> list[str] and print its lines.
+
+    A module that raises, or prints a line with `lost=` other than 0, fails the run (--check).
+    """
+    ok = True
+    for name in names:
+        module = importlib.import_module(f"bench.{name}")
+        run = getattr(module, "run", None)
+        if not callable(run):
+            continue
+        note(f"{name} (bench/{name}.py)")
+        try:
+            lines = list(run() or ())
+        except Exception:  # reported, the rest of the figures stand
+            for line in traceback.format_exc().splitlines():
+                note(f"{name} failed: {line}")
+            ok = False
+            continue
+        for line in lines:
+            print(line, flush=True)
+            if re.search(r"\blost=(?!0\b)", line):
+                ok = False
+    return ok
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     pages = PAGES
-    if args.pages:
-        wanted = set(args.pages.split(","))
+    if args.pages is not None:
+        wanted = {name for name in args.pages.split(",") if name}
         pages = [p for p in PAGES if p.name in wanted]
         if unknown := wanted - {p.name for p in pages}:
             note(f"unknown pages: {', '.join(sorted(unknown))}")
@@ -289,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs"
     )
     results: list[dict] = []
-    for scale in args.scale_list:
+    for scale in args.scale_list if pages else []:
         note(f"scale {scale}")
         results += run_scale(scale, pages, args)
     ok = True
@@ -307,8 +359,12 @@ def main(argv: list[str] | None = None) -> int:
         note(f"below their target ratio: {', '.join(missed)}")
     else:
         note("every page at or above its target ratio")
-    if not args.no_mail:
-        ok &= run_mail_throughput()
+    extras = extra_modules()
+    if args.extras is not None:
+        extras = [name for name in args.extras.split(",") if name]
+    elif args.pages:  # a chosen set of pages only
+        extras = []
+    ok &= run_extras(extras)
     note(f"bench finished in {time.monotonic() - started:.0f} s")
     if args.check and (missed or not ok):
         return 1
