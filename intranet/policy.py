@@ -41,6 +41,13 @@ from intranet.models.channels import (
     channel_group,
     channel_stage_approver,
 )
+from intranet.models.events import (
+    Event,
+    EventAudienceRole,
+    EventDepartment,
+    EventGroup,
+    EventPerson,
+)
 from intranet.models.people import UserRole
 
 A, H, D, TU, TE, S, P = (
@@ -751,5 +758,130 @@ OBJECT_RULES.update(
         "onboarding.activation_sheet": _may_print_sheet,
         "admins.manage": _is_main_admin,
         "clubs.members": _may_manage_club_members,
+    }
+)
+
+
+# --- events: the calendar, scheduling and subscriptions --------------------------------------
+
+ROLE_ACTIONS.update(
+    {
+        "events.view": EVERYONE,  # narrowed by the object rule below
+        "events.create": STAFF,  # teachers and tutors propose events for their own groups
+        "events.manage": frozenset({A, H, D}),  # any event: edit, confirm, complete, cancel, delete
+        "events.edit": STAFF,  # narrowed: managers, or the event's responsible person
+        "events.override_conflict": frozenset({A}),
+        "events.rooms": frozenset({A}),
+        "events.subscribe": EVERYONE,  # narrowed by the feed's target (a group, a department …)
+    }
+)
+
+
+@dataclass(frozen=True)
+class EventReach:
+    """What makes an event someone's: their groups (as student, parent, tutor, teacher),
+    those groups' departments, and their roles."""
+
+    user_id: int
+    group_ids: frozenset[int]
+    department_ids: frozenset[int]
+    roles: frozenset[Role]
+
+
+def children_group_ids(parent_id: int, today: date | None = None) -> set[int]:
+    today = today or _today()
+    rows = db.session.scalars(
+        select(Enrollment.group_id).where(
+            Guardian.parent_id == parent_id,
+            Guardian.is_confirmed.is_(True),
+            Enrollment.student_id == Guardian.student_id,
+            _current(Enrollment, today),
+        )
+    )
+    return set(rows)
+
+
+def event_reach(user: User, today: date | None = None) -> EventReach:
+    """The groups, departments and roles through which events concern this person."""
+    roles = effective_roles(user)
+    groups: set[int] = set()
+    if S in roles:
+        groups |= student_group_ids(user.id, today)
+    if P in roles:
+        groups |= children_group_ids(user.id, today)
+    if TU in roles:
+        groups |= tutored_group_ids(user, today)
+    if TE in roles:
+        groups |= taught_group_ids(user)
+    departments: set[int] = set()
+    if groups:
+        departments = set(
+            db.session.scalars(
+                select(StudyGroup.department_id).where(StudyGroup.id.in_(groups)).distinct()
+            )
+        )
+    return EventReach(user.id, frozenset(groups), frozenset(departments), roles)
+
+
+def event_audience_clause(reach: EventReach, *, include_open: bool):
+    """SQL: the events this reach concerns (responsible, taking part, audience, or open)."""
+    terms = [
+        Event.responsible_id == reach.user_id,
+        exists().where(EventPerson.event_id == Event.id, EventPerson.user_id == reach.user_id),
+    ]
+    if reach.group_ids:
+        terms.append(
+            exists().where(
+                EventGroup.event_id == Event.id, EventGroup.group_id.in_(reach.group_ids)
+            )
+        )
+    if reach.department_ids:
+        terms.append(
+            exists().where(
+                EventDepartment.event_id == Event.id,
+                EventDepartment.department_id.in_(reach.department_ids),
+            )
+        )
+    if reach.roles:
+        terms.append(
+            exists().where(
+                EventAudienceRole.event_id == Event.id, EventAudienceRole.role.in_(reach.roles)
+            )
+        )
+    if include_open:
+        terms.append(Event.is_open.is_(True))
+    return or_(*terms)
+
+
+def _may_view_event(user: User, roles: frozenset[Role], event: Any) -> bool:
+    """Staff see the college's whole calendar; students and parents the events that concern
+    them or their children, and open ones."""
+    if roles & STAFF or getattr(event, "is_open", False):
+        return True
+    clause = event_audience_clause(event_reach(user), include_open=True)
+    return bool(db.session.scalar(select(exists().where(Event.id == event.id, clause))))
+
+
+def _may_edit_event(user: User, roles: frozenset[Role], event: Any) -> bool:
+    """Managers edit any event; the responsible person edits theirs."""
+    return bool(roles & {A, H, D}) or event.responsible_id == user.id
+
+
+def _may_subscribe(user: User, roles: frozenset[Role], target: Any) -> bool:
+    """A feed of a group: staff, its students and their parents; of a department or a kind
+    of event: staff. Personal and public feeds need no target."""
+    if roles & STAFF:
+        return True
+    if isinstance(target, StudyGroup):
+        mine = event_reach(user).group_ids
+        return target.id in mine
+    return False
+
+
+OBJECT_RULES.update(
+    {
+        "events.view": _may_view_event,
+        "events.edit": _may_edit_event,
+        "events.subscribe": _may_subscribe,
     }
 )
