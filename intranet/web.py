@@ -63,6 +63,7 @@ NAV = [
     ("channels.index", _l("Channels"), "channels.read"),
     ("people.index", _l("People"), "people.list"),
     ("structure.index", _l("Structure"), "structure.manage"),
+    ("events.month", _l("Events"), "events.view"),
     ("onboarding.invitations", _l("Invitations"), "onboarding.invitations"),
     ("onboarding.admins", _l("Administrators"), "admins.appoint_main"),
     ("movement.index", _l("Movement"), "movement.view"),

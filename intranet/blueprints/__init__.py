@@ -7,6 +7,8 @@ def register_blueprints(app: Flask) -> None:
     from intranet.blueprints.admin import bp as admin_bp
     from intranet.blueprints.auth import bp as auth_bp
     from intranet.blueprints.channels import bp as channels_bp
+    from intranet.blueprints.events import bp as events_bp
+    from intranet.blueprints.feeds import bp as feeds_bp
     from intranet.blueprints.councils import bp as councils_bp
     from intranet.blueprints.documents import bp as documents_bp
     from intranet.blueprints.helpdesk import bp as helpdesk_bp
@@ -25,6 +27,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(structure_bp, url_prefix="/structure")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(mail_bp, url_prefix="/admin/mail")
+    app.register_blueprint(events_bp, url_prefix="/events")
+    app.register_blueprint(feeds_bp, url_prefix="/feeds")
     app.register_blueprint(channels_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(onboarding_bp)

@@ -1,0 +1,177 @@
+"""Views: the month grid, the week, the agenda, the JSON of a range, the event page and its
+.ics file."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response, abort, jsonify, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from intranet.blueprints.events import bp
+from intranet.blueprints.events.forms import AlarmForm, BroadcastForm, CancelForm, alarm_choices
+from intranet.extensions import db
+from intranet.i18n import local_today, local_zone
+from intranet.models import EventKind
+from intranet.services import events as events_service
+from intranet.services.events import ical, notify, queries
+from intranet.web import require
+
+
+def _filters() -> queries.Filters:
+    """Filters from the query string; anything malformed is ignored."""
+    args = request.args
+    kind = args.get("kind", "")
+    return queries.Filters(
+        kind=EventKind(kind) if kind in EventKind._value2member_map_ else None,
+        group_id=_positive(args.get("group")),
+        department_id=_positive(args.get("department")),
+    )
+
+
+def _positive(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def _day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _calendar_context(filters: queries.Filters) -> dict:
+    return {
+        "filters": filters,
+        "choices": queries.filter_choices(current_user),
+        "kinds": list(EventKind),
+    }
+
+
+@bp.route("/")
+@login_required
+def month():
+    require("events.view")
+    today = local_today()
+    raw = request.args.get("month", "")
+    try:
+        year, month_number = (int(p) for p in raw.split("-")) if raw else (today.year, today.month)
+        date(year, month_number, 1)
+        if not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        year, month_number = today.year, today.month
+    filters = _filters()
+    grid = queries.month_grid(current_user, year, month_number, filters, today)
+    return render_template(
+        "events/month.html", grid=grid, today=today, **_calendar_context(filters)
+    )
+
+
+@bp.route("/week")
+@login_required
+def week():
+    require("events.view")
+    today = local_today()
+    day = _day(request.args.get("date"), today)
+    monday = day - timedelta(days=day.weekday())
+    filters = _filters()
+    days = queries.week_days(current_user, monday, filters, today)
+    return render_template(
+        "events/week.html",
+        days=days,
+        monday=monday,
+        previous=monday - timedelta(days=7),
+        following=monday + timedelta(days=7),
+        today=today,
+        **_calendar_context(filters),
+    )
+
+
+@bp.route("/agenda")
+@login_required
+def agenda():
+    require("events.view")
+    today = local_today()
+    start = _day(request.args.get("from"), today)
+    filters = _filters()
+    query = queries.agenda_query(current_user, queries.local_midnight(start), filters)
+    page = db.paginate(query, per_page=30, max_per_page=100, error_out=False)
+    return render_template(
+        "events/agenda.html", page=page, start=start, today=today, **_calendar_context(filters)
+    )
+
+
+@bp.route("/range.json")
+@login_required
+def range_json():
+    """Occurrences in [start, end) (dates, at most 100 days) for the calendar pages' script."""
+    require("events.view")
+    today = local_today()
+    start = _day(request.args.get("start"), today)
+    end = _day(request.args.get("end"), start + timedelta(days=1))
+    if end <= start or (end - start).days > queries.RANGE_LIMIT_DAYS:
+        return jsonify(error="range"), 400
+    items = queries.items_between(
+        current_user, queries.local_midnight(start), queries.local_midnight(end), _filters()
+    )
+    return jsonify(
+        start=start.isoformat(),
+        end=end.isoformat(),
+        events=[
+            dict(item.as_json(), url=url_for("events.show", event_id=item.event_id))
+            for item in items
+        ],
+    )
+
+
+def load_or_404(event_id: int):
+    event = queries.load_event(event_id)
+    if event is None:
+        abort(404)
+    require("events.view", event)
+    return event
+
+
+@bp.route("/<int:event_id>")
+@login_required
+def show(event_id: int):
+    event = load_or_404(event_id)
+    feed = events_service.personal_feed(current_user)
+    broadcast_form = BroadcastForm(
+        data={
+            "broadcast_status": event.broadcast_status.value if event.broadcast_status else "",
+            "is_camera_checked": event.is_camera_checked,
+            "is_test_broadcast_done": event.is_test_broadcast_done,
+            "is_link_sent": event.is_link_sent,
+            "recording_kept_until": event.recording_kept_until,
+        }
+    )
+    alarm_form = AlarmForm()
+    alarm_form.alarm_minutes.choices = alarm_choices()
+    return render_template(
+        "events/show.html",
+        event=event,
+        feed=feed,
+        urls=events_service.feed_urls(feed) if feed else None,
+        cancel_form=CancelForm(),
+        broadcast_form=broadcast_form,
+        alarm_form=alarm_form,
+        today=local_today(),
+        month_arg=event.first_starts_at.astimezone(local_zone()).strftime("%Y-%m")
+        if event.first_starts_at
+        else None,
+    )
+
+
+@bp.route("/<int:event_id>/event.ics")
+@login_required
+def download(event_id: int) -> Response:
+    """«Скачать .ics»: the whole event as a file for any calendar app."""
+    event = load_or_404(event_id)
+    body = ical.download(event, notify.room_labels(), notify.settings_for())
+    return Response(
+        body,
+        content_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="event-{event.id}.ics"'},
+    )
