@@ -284,3 +284,109 @@ def ticket(
 
 
 # --- events (appended by the events area) ----------------------------------------------------
+
+
+# --- events (appended by the events area) ----------------------------------------------------
+
+
+def room(name: str | None = None, building: str = "Корпус 1", commit: bool = True):
+    from intranet.models import Room
+
+    name = name or f"Ауд. {_n()}"
+    row = Room(name=name, name_key=fold(name), building=building, is_active=True)
+    db.session.add(row)
+    _done(commit)
+    return row
+
+
+def event(
+    kind: str = "meeting",
+    *,
+    title: str | None = None,
+    day: date | None = None,
+    start=None,
+    end=None,
+    room=None,
+    responsible: User | None = None,
+    groups=(),
+    departments=(),
+    roles=(),
+    sessions=None,
+    recurrence=None,
+    is_open: bool = False,
+    stream_url: str = "",
+    status: str = "planned",
+    actor: User | None = None,
+    demo_exam=None,
+    competition=None,
+    override_reason: str = "",
+    commit: bool = True,
+):
+    """An event made through the service (sessions, occurrences, audit, invitations)."""
+    from datetime import datetime, time, timedelta
+
+    from intranet.i18n import local_today
+    from intranet.models import EventKind
+    from intranet.models.events import Attestation, CompetitionCategory, CompetitionStage, ExamLevel
+    from intranet.services import events as service
+
+    actor = actor or user("admin")
+    kind = EventKind(kind)
+    # Each event on a day of its own, so the same responsible person never clashes.
+    day = day or local_today() + timedelta(days=7 + _n() % 300)
+    if sessions is None:
+        start = start or time(10, 0)
+        if end is None:
+            end = (datetime.combine(day, start) + timedelta(minutes=90)).time()
+        sessions = [
+            service.SessionInput(
+                label="",
+                day=day,
+                start=start,
+                end=end,
+                room_id=room.id if room is not None else None,
+            )
+        ]
+    if kind is EventKind.DEMO_EXAM and demo_exam is None:
+        demo_exam = service.DemoExamInput(attestation=Attestation.GIA, level=ExamLevel.BASIC)
+    if kind in (EventKind.CHAMPIONSHIP, EventKind.ABILYMPICS) and competition is None:
+        competition = service.CompetitionInput(
+            stage=CompetitionStage.REGIONAL,
+            category=CompetitionCategory.MAIN
+            if kind is EventKind.CHAMPIONSHIP
+            else CompetitionCategory.STUDENTS,
+            competency="Программные решения для бизнеса",
+        )
+    data = service.EventInput(
+        kind=kind,
+        title=title or f"Событие {_n()}",
+        sessions=list(sessions),
+        responsible_id=(responsible or actor).id,
+        group_ids=[g.id for g in groups],
+        department_ids=[d.id for d in departments],
+        roles=list(roles),
+        recurrence=recurrence,
+        is_open=is_open,
+        stream_url=stream_url,
+        demo_exam=demo_exam,
+        competition=competition,
+        override_reason=override_reason,
+    )
+    row = service.create_event(data, actor=actor)
+    if status in ("confirmed", "completed"):
+        service.confirm(row, actor=actor)
+    if status == "completed":
+        service.complete(row, actor=actor)
+    if status == "cancelled":
+        service.cancel(row, actor=actor, reason="test")
+    _done(commit)
+    return row
+
+
+def calendar_feed(owner: User, scope: str = "personal", commit: bool = True, **fields):
+    from intranet.models import FeedScope
+    from intranet.services import events as service
+
+    row = service.create_feed(owner, scope=FeedScope(scope), **fields)
+    _done(commit)
+    return row
