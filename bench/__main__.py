@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import importlib
+import io
 import json
 import math
 import os
@@ -85,6 +86,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--extras",
         help="only these bench/<name>.py modules ('' for none); default: all of them, "
         "unless --pages is given",
+    )
+    parser.add_argument(
+        "--profile", help="print where these pages spend their time (cProfile, cumulative)"
     )
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when a page misses its target ratio"
@@ -156,7 +160,9 @@ class Cost:
     sql_ms: float  # of which in the database driver
 
 
-def in_process_costs(env: dict[str, str], pages: list[Page]) -> dict[str, Cost]:
+def in_process_costs(
+    env: dict[str, str], pages: list[Page], profile_pages: frozenset[str] = frozenset()
+) -> dict[str, Cost]:
     """Each page's cost per request, and its resolved path; the floor under the name 'floor'."""
     from sqlalchemy import event
 
@@ -211,6 +217,13 @@ def in_process_costs(env: dict[str, str], pages: list[Page]) -> dict[str, Cost]:
             for _ in range(repeat):
                 client.get(path)
             profile.disable()
+            if page.name in profile_pages:
+                report = io.StringIO()
+                stats = pstats.Stats(profile, stream=report).sort_stats("cumulative")
+                stats.print_stats(r"intranet|flask/templating|jinja2/environment", 30)
+                for line in report.getvalue().splitlines():
+                    if line.strip():
+                        note(f"profile {page.name} ×{repeat}: {line}")
             costs[page.name] = Cost(
                 path=path,
                 queries=queries,
@@ -236,7 +249,7 @@ def run_scale(scale: int, pages: list[Page], args: argparse.Namespace) -> list[d
         f"scale {scale}: demo college built in {time.monotonic() - started:.0f} s "
         f"({size / 2**20:.1f} MiB, schema from {how})"
     )
-    costs = in_process_costs(env, pages)
+    costs = in_process_costs(env, pages, frozenset((args.profile or "").split(",")))
     floor_cost = costs["floor"]
     if floor_cost.queries:
         note(f"warning: the floor {FLOOR} ran {floor_cost.queries} SQL statements")
