@@ -32,3 +32,26 @@ PAGES: list[Page] = [
     Page("home_parent", "/", "parent"),
     Page("people", "/people/", "admin"),
 ]
+
+
+# --- help desk -------------------------------------------------------------------------------
+
+
+def _escalated_ticket() -> str:
+    """The demo's ticket with the longest conversation: forwarded to the vendor."""
+    from intranet.extensions import db
+    from intranet.models import Ticket
+
+    ticket_id = db.session.scalar(
+        db.select(Ticket.id).where(Ticket.subject == "Видеоурок обрывается через минуту").limit(1)
+    )
+    return f"/helpdesk/tickets/{ticket_id}"
+
+
+PAGES += [
+    Page("helpdesk_queue", "/helpdesk/queue", "admin"),
+    Page("helpdesk_ticket", _escalated_ticket, "admin"),
+    Page("helpdesk_mine", "/helpdesk/mine", "student"),
+    Page("helpdesk_public_form", "/helpdesk/public/login"),
+    Page("helpdesk_help", "/helpdesk/help"),
+]

@@ -491,3 +491,12 @@ def test_reports_and_csv(client, login_as, make):
     assert text.splitlines()[0].startswith("номер;создана;категория")
     assert len(text.strip().splitlines()) == 3
     assert student.last_name not in text  # no personal data in the export
+
+
+def test_forward_is_in_russian_for_an_admin_reading_english(client, login_as, make):
+    login_as("admin", locale="en")
+    ticket = make.ticket(make.user("student"), category="calls")
+    page = client.get(f"/helpdesk/tickets/{ticket.id}/escalate")
+    assert "Send to the vendor's support" in page.text  # the page speaks the admin's language
+    body = re.search(r'id="forward-body"[^>]*>(.*?)</pre>', page.text, re.S).group(1)
+    assert "Категория: Звонки и видеоуроки" in body and "Category" not in body

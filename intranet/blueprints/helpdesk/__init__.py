@@ -1,7 +1,10 @@
 """The help desk: requesters' forms and tickets, the public form, the admins' queue."""
 
-from flask import Blueprint
+from datetime import datetime
 
+from flask import Blueprint, g
+
+from intranet.i18n import local_zone
 from intranet.services.helpdesk import categories
 
 bp = Blueprint("helpdesk", __name__)
@@ -15,6 +18,22 @@ for _name, _func in {
     "question_label": categories.question_label,
 }.items():
     bp.add_app_template_global(_func, f"hd_{_name}")
+
+
+bp.add_app_template_global(categories.STATUS_CSS, "hd_status_css")
+bp.add_app_template_global(categories.PRIORITY_CSS, "hd_priority_css")
+
+
+@bp.app_template_filter("hd_when")
+def _when(value: datetime | None) -> str:
+    """ДД.ММ.ГГГГ ЧЧ:ММ in the college's zone; Babel's formatter costs ten times as much, and
+    the queue shows a hundred of these."""
+    if value is None:
+        return ""
+    zone = g.get("_hd_zone")
+    if zone is None:
+        zone = g._hd_zone = local_zone()
+    return value.astimezone(zone).strftime("%d.%m.%Y %H:%M")
 
 
 @bp.app_template_global("helpdesk_banners")

@@ -42,7 +42,11 @@ from intranet.services.helpdesk import (
     tickets,
 )
 from intranet.services.helpdesk import queue as queue_service
-from intranet.services.helpdesk.categories import CATEGORIES, STATUS_LABELS
+from intranet.services.helpdesk.categories import (
+    CATEGORIES,
+    STATUS_LABELS,
+    labels,
+)
 from intranet.web import require
 
 
@@ -77,13 +81,16 @@ def _flash_form_errors(form) -> None:
 @login_required
 def queue():
     require("helpdesk.manage")
-    admins = tickets.admins()
     form = QueueFilterForm(request.args)
+    names = labels()  # plain strings: the filter's options are not translated one by one
+    form.status.choices = form.status.choices[:2] + list(names["status"].items())
+    form.category.choices = form.category.choices[:1] + list(names["category"].items())
+    form.priority.choices = form.priority.choices[:1] + list(names["priority"].items())
     form.assignee.choices = [
         ("", _("anyone")),
         ("me", _("me")),
         ("none", _("nobody")),
-    ] + [(str(a.id), a.full_name) for a in admins]
+    ] + tickets.admin_choices()
     form.validate()
     flt = queue_service.QueueFilter(
         status=form.status.data or "active",
@@ -94,13 +101,29 @@ def queue():
         q=(form.q.data or "")[:100],
     )
     now = utcnow()
-    page = db.paginate(
-        queue_service.queue_query(flt, me_id=current_user.id, now=now),
+    page = queue_service.RowPagination(
+        select=queue_service.queue_query(flt, me_id=current_user.id, now=now),
+        session=db.session,
         per_page=50,
         max_per_page=100,
         error_out=False,
     )
-    return render_template("helpdesk/queue.html", page=page, form=form, now=now)
+    return render_template(
+        "helpdesk/queue.html",
+        page=page,
+        form=form,
+        now=now,
+        labels=names,
+        txt={
+            "incident": _("incident"),
+            "proposed": _("escalation proposed"),
+            "overdue": _("overdue since"),
+            "paused": _("paused"),
+            "public": _("public form"),
+        },
+        # The row links are built from one url_for: fifty calls would cost more than the rows.
+        ticket_base=url_for("helpdesk.ticket", ticket_id=0)[:-1],
+    )
 
 
 # --- one ticket ------------------------------------------------------------------------------
@@ -110,7 +133,6 @@ def render_staff_ticket(ticket: Ticket):
     """The admin's page of a ticket: messages, SLA, and every action the workflow allows."""
     now = utcnow()
     cal = sla.current_calendar()
-    admins = tickets.admins()
     reply_form = StaffReplyForm()
     allowed = sorted(tickets.TRANSITIONS[ticket.status], key=list(TicketStatus).index)
     reply_form.then.choices = [(KEEP, _("keep the status"))] + [
@@ -123,7 +145,7 @@ def render_staff_ticket(ticket: Ticket):
         if picked is not None:
             reply_form.body.data = picked.body
     assign_form = AssignForm()
-    assign_form.assignee.choices = [("", _("nobody"))] + [(str(a.id), a.full_name) for a in admins]
+    assign_form.assignee.choices = [("", _("nobody"))] + tickets.admin_choices()
     assign_form.assignee.data = str(ticket.assignee_id or "")
     priority_form = PriorityForm(priority=ticket.priority.value)
     incident_form = IncidentLinkForm()

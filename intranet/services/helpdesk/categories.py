@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 from intranet.models.helpdesk import Category, Priority, TicketStatus
@@ -195,16 +197,58 @@ STATUS_LABELS = {
 }
 
 
+@functools.lru_cache(maxsize=512)
+def _label(table: str, value: str, locale: str) -> str:
+    labels = {"category": CATEGORY_LABELS, "priority": PRIORITY_LABELS, "status": STATUS_LABELS}
+    enum = {"category": Category, "priority": Priority, "status": TicketStatus}[table]
+    with force_locale(locale):
+        return str(labels[table][enum(value)])
+
+
+def _locale() -> str:
+    """The language being rendered now (force_locale included: mail, the vendor's forward)."""
+    return str(get_locale() or "ru")
+
+
+# A queue page shows a few hundred labels: each is translated once per language, not per use.
+# Bootstrap badge classes (the queue and the badges of _macros.html use the same ones).
+STATUS_CSS = {
+    "new": "text-bg-primary",
+    "open": "text-bg-info",
+    "waiting_requester": "text-bg-secondary",
+    "escalated": "text-bg-warning",
+    "waiting_vendor": "text-bg-warning",
+    "resolved": "text-bg-success",
+    "closed": "text-bg-light border",
+}
+PRIORITY_CSS = {
+    "low": "text-bg-light border",
+    "normal": "text-bg-light border",
+    "high": "text-bg-warning",
+    "urgent": "text-bg-danger",
+}
+
+
 def category_label(category: Category | str | None) -> str:
-    return str(CATEGORY_LABELS[Category(category)]) if category else ""
+    return _label("category", Category(category).value, _locale()) if category else ""
 
 
 def priority_label(priority: Priority | str) -> str:
-    return str(PRIORITY_LABELS[Priority(priority)])
+    return _label("priority", Priority(priority).value, _locale())
 
 
 def status_label(status: TicketStatus | str) -> str:
-    return str(STATUS_LABELS[TicketStatus(status)])
+    return _label("status", TicketStatus(status).value, _locale())
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """Every category, priority and status label in the current language, by value: a list
+    page looks them up in a dict instead of translating per row."""
+    locale = _locale()
+    return {
+        table: {m.value: _label(table, m.value, locale) for m in enum}
+        for table, enum in (("category", Category), ("priority", Priority), ("status", TicketStatus))
+    }
 
 
 def answer_label(key: str, value: str) -> str:

