@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
@@ -194,6 +194,7 @@ class PersonPage:
     teaching: list[TeachingAssignment]
     parents: list[Guardian]
     children: list[Guardian]
+    movements: list = field(default_factory=list)  # intranet.models.Movement, newest first
 
 
 def person_page(person: User) -> PersonPage:
@@ -231,8 +232,16 @@ def person_page(person: User) -> PersonPage:
         .where(Guardian.parent_id == person.id)
         .order_by(User.name_key)
     ).all()
+    from intranet.services.movement import history_for
+
     return PersonPage(
-        person, list(enrollments), list(tutorships), list(teaching), list(parents), list(children)
+        person,
+        list(enrollments),
+        list(tutorships),
+        list(teaching),
+        list(parents),
+        list(children),
+        history_for(person.id),
     )
 
 

@@ -61,12 +61,15 @@ def covering(model, day: date):
     return (model.starts_on <= day) & or_(model.ends_on.is_(None), model.ends_on >= day)
 
 
-def later_movement_exists(person_id: int, day: date) -> bool:
+def later_movement_exists(person_id: int, day: date, *, exclude_id: int | None = None) -> bool:
+    """Whether a (not cancelled) movement of the person takes effect on this day or later."""
     query = select(Movement.id).where(
         Movement.person_id == person_id,
         Movement.status != MovementStatus.CANCELLED,
-        Movement.effective_on > day,
+        Movement.effective_on >= day,
     )
+    if exclude_id is not None:
+        query = query.where(Movement.id != exclude_id)
     return db.session.scalar(query.limit(1)) is not None
 
 
@@ -178,7 +181,7 @@ def cancel(movement: Movement, actor: User, *, now: datetime | None = None) -> N
         raise InvalidTransition(
             _("Only a scheduled movement can be cancelled; record a new movement instead.")
         )
-    if later_movement_exists(movement.person_id, movement.effective_on):
+    if later_movement_exists(movement.person_id, movement.effective_on, exclude_id=movement.id):
         raise InvalidTransition(_("A later movement of this person is recorded; cancel it first."))
     if movement.new_enrollment_id:
         new = db.session.get(Enrollment, movement.new_enrollment_id)

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select
 
 from intranet.extensions import db
 from intranet.models import (
@@ -173,20 +173,19 @@ def _count_clubs(person: User, day: date) -> int:
 
 
 def _transfer_clubs(person: User, successor: User | None, day: date, actor) -> int:
-    result = db.session.execute(
-        update(ExtracurricularGroup)
-        .where(ExtracurricularGroup.leader_id == person.id)
-        .values(leader_id=successor.id if successor else None)
-        .execution_options(synchronize_session=False)
-    )
+    clubs = db.session.scalars(
+        select(ExtracurricularGroup).where(ExtracurricularGroup.leader_id == person.id)
+    ).all()
+    for club in clubs:
+        club.leader_id = successor.id if successor else None
     audit.record(
         "club.handed_over",
         actor=actor,
         obj=person,
         summary=f"{person.full_name} → {_name(successor)}",
-        count=result.rowcount,
+        count=len(clubs),
     )
-    return result.rowcount
+    return len(clubs)
 
 
 register_handover(
@@ -219,20 +218,19 @@ def _count_invitations(person: User, day: date) -> int:
 
 
 def _revoke_invitations(person: User, successor: User | None, day: date, actor) -> int:
-    result = db.session.execute(
-        update(Invitation)
-        .where(*_live_invitations(person))
-        .values(revoked_at=utcnow(), revoked_by_id=actor.id if actor else None)
-        .execution_options(synchronize_session=False)
-    )
+    links = db.session.scalars(select(Invitation).where(*_live_invitations(person))).all()
+    now = utcnow()
+    for link in links:
+        link.revoked_at = now
+        link.revoked_by_id = actor.id if actor else None
     audit.record(
         "invitation.revoked_on_leaving",
         actor=actor,
         obj=person,
         summary=person.full_name,
-        count=result.rowcount,
+        count=len(links),
     )
-    return result.rowcount
+    return len(links)
 
 
 register_handover(
