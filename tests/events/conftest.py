@@ -1,16 +1,17 @@
-"""Every events test runs in the app's rolled-back transaction, with empty feed caches (ids
-repeat from one rolled-back test to the next)."""
+"""Empty feed caches around every events test: ids repeat from one rolled-back test to the
+next. Modules that work in the rolled-back transaction say so with usefixtures("app");
+test_concurrency.py runs on a database of its own instead."""
 
 import pytest
 
 from intranet.i18n import forget_timezone
-from intranet.services.events import serving as feeds
+from intranet.services.events import serving
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches(app):
-    feeds.clear_caches()
+def _fresh_caches():
+    serving.clear_caches()
     forget_timezone()
     yield
-    feeds.clear_caches()
+    serving.clear_caches()
     forget_timezone()

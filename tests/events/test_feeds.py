@@ -15,6 +15,8 @@ from intranet.services.events import serving as feeds
 from tests.events.helpers import days_ahead, expand, parse, vevents
 from tests.events.helpers import same_input as _same
 
+pytestmark = pytest.mark.usefixtures("app")
+
 
 def feed_path(feed) -> str:
     return urlsplit(service.feed_urls(feed).https).path

@@ -11,6 +11,8 @@ from intranet.services.errors import InvalidTransition, PermissionDenied, Valida
 from tests.events.helpers import days_ahead
 from tests.events.helpers import same_input as _input
 
+pytestmark = pytest.mark.usefixtures("app")
+
 
 @pytest.mark.pg
 def test_create_stores_sessions_and_occurrences(make):

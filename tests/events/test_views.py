@@ -9,6 +9,8 @@ from intranet.extensions import db
 from intranet.models import AuditEvent, Event, EventStatus, Role
 from tests.events.helpers import days_ahead, parse, vevents
 
+pytestmark = pytest.mark.usefixtures("app")
+
 
 class QueryCounter:
     def __init__(self):
