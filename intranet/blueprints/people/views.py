@@ -105,7 +105,9 @@ def view(person_id: int):
     return _person_page(person)
 
 
-def _person_page(person: User, link_form: LinkParentForm | None = None, status: int = 200):
+def _person_page(person: User, link_form: LinkParentForm | None = None):
+    """The person's page; an admin also gets the roles form and, for a student, the form that
+    links a parent (keeping what was typed when linking failed)."""
     forms = {}
     if can(me(), "people.manage"):
         forms["roles_form"] = RolesForm(
@@ -120,10 +122,7 @@ def _person_page(person: User, link_form: LinkParentForm | None = None, status: 
                 for p in people.parent_candidates(form.find.data or "")
             ]
             forms["link_form"] = form
-    return (
-        render_template("people/view.html", page=people.person_page(person), **forms),
-        status,
-    )
+    return render_template("people/view.html", page=people.person_page(person), **forms)
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
