@@ -244,7 +244,7 @@ def clubs_overview(*, active_only: bool = False) -> list[tuple[ExtracurricularGr
     )
     if active_only:
         query = query.where(ExtracurricularGroup.is_active.is_(True))
-    return list(db.session.execute(query).tuples())
+    return [(club, count) for club, count in db.session.execute(query)]
 
 
 def leader_candidates() -> list[User]:

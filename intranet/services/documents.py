@@ -32,7 +32,7 @@ from intranet.services.structure import clean, search_terms
 
 KIND_LABELS = {
     DocumentKind.REGULATION: _l("Regulation"),
-    DocumentKind.ORDER: _l("Order"),
+    DocumentKind.ORDER: _l("Head's order"),
     DocumentKind.PROTOCOL: _l("Minutes of the teachers' council"),
     DocumentKind.OTHER: _l("Other document"),
 }

@@ -12,6 +12,12 @@ from intranet.extensions import db
 from intranet.models import OutboxMessage
 
 
+@pytest.fixture(autouse=True)
+def _app(app):
+    """Every test here works with the app and a rolled-back transaction."""
+    return app
+
+
 @pytest.fixture
 def group(make):
     return make.group("ИСП-24-1")

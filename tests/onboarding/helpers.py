@@ -54,6 +54,7 @@ def invitation(
     **fields,
 ) -> Invitation:
     role = Role(role)
+    values = {"uses": 0, "token_version": 0, **fields}
     row = Invitation(
         role=role,
         group_id=group.id if group is not None else None,
@@ -61,18 +62,18 @@ def invitation(
         student_id=student.id if student is not None else None,
         expires_at=utcnow() + timedelta(days=days),
         max_uses=1 if role is Role.PARENT else max_uses,
-        uses=0,
-        token_version=0,
         created_by_id=creator.id if creator is not None else None,
         created_at=utcnow(),
-        **fields,
+        **values,
     )
     db.session.add(row)
     db.session.commit()
     return row
 
 
-def join_request(user, role: Role | str = Role.TEACHER, *, student=None, group=None, invitation=None):
+def join_request(
+    user, role: Role | str = Role.TEACHER, *, student=None, group=None, invitation=None
+):
     row = JoinRequest(
         user_id=user.id,
         role=Role(role),

@@ -152,7 +152,7 @@ class DecideForm(FlaskForm):
 class BulkDecideForm(DecideForm):
     ids = SelectMultipleField(coerce=int, validate_choice=False)
     decision = SelectField(
-        choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
+        choices=[("approve", _l("Approve the requests")), ("reject", _l("Reject"))],
         validators=[DataRequired()],
     )
 

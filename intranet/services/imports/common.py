@@ -273,7 +273,8 @@ def insert_rows(model: type, rows: list[dict[str, Any]], key: str | None = None)
     RETURNING, and SQLAlchemy would otherwise fall back to one statement per row."""
     if not rows:
         return []
-    db.session.execute(insert(model).execution_options(render_nulls=True), rows)
+    # The table, not the mapped class: a Core executemany skips the ORM's per-row bookkeeping.
+    db.session.execute(insert(model.__table__).execution_options(render_nulls=True), rows)
     if key is None:
         return []
     column = getattr(model, key)

@@ -189,11 +189,10 @@ def _students(external_ids) -> dict[str, int]:
 def _links(parent_ids: list[int]) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
     for part in chunks(parent_ids):
-        found.update(
-            db.session.execute(
-                select(Guardian.parent_id, Guardian.student_id).where(Guardian.parent_id.in_(part))
-            ).tuples()
+        rows = db.session.execute(
+            select(Guardian.parent_id, Guardian.student_id).where(Guardian.parent_id.in_(part))
         )
+        found.update((parent_id, student_id) for parent_id, student_id in rows)
     return found
 
 
