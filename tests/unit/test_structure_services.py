@@ -172,6 +172,15 @@ def test_discipline_codes_are_normalised_and_checked(admin):
     assert [d.code for d in db.session.scalars(structure.discipline_query("мдк"))] == ["МДК.01.01"]
 
 
+def test_discipline_code_may_name_its_speciality(admin):
+    """ОП.01 differs per curriculum, so «09.02.07 ОП.01» is a valid, distinct code."""
+    first = structure.create_discipline(actor=admin, code="09.02.07 оп.01", name="Основы")
+    second = structure.create_discipline(actor=admin, code="38.02.01 ОП.01", name="Экономика")
+    assert (first.code, second.code) == ("09.02.07 ОП.01", "38.02.01 ОП.01")
+    with pytest.raises(ValidationFailed):
+        structure.create_discipline(actor=admin, code="9.02.07 ОП.01", name="Х")
+
+
 def test_taught_discipline_is_not_deleted(admin, make):
     discipline = make.discipline("ОП.07")
     make.teaches(make.user("teacher"), make.group(), discipline)

@@ -34,8 +34,10 @@ from intranet.services.structure._common import (
 
 # 09.02.07: the federal list of specialities and professions of СПО.
 SPECIALITY_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
-# ОП.01, МДК.01.01, ОГСЭ.03, ПМ.02, УП.01.01 …
-DISCIPLINE_CODE = re.compile(r"^[А-ЯЁA-Z]{1,8}(\.\d{1,3}){1,3}$")
+# ОП.01, МДК.01.01, ОГСЭ.03, ПМ.02, УП.01.01 … Codes repeat across curricula (ОП.01 is a
+# different subject in each speciality), so a speciality's code may stand before them:
+# «09.02.07 ОП.01».
+DISCIPLINE_CODE = re.compile(r"^(\d{2}\.\d{2}\.\d{2} )?[А-ЯЁA-Z]{1,8}(\.\d{1,3}){1,3}$")
 
 
 def department_query(q: str = "", sort: str = "name") -> Select:
@@ -176,7 +178,7 @@ def _save_coded(
     row: Speciality | Discipline, *, actor: User, code: str, name: str, action: str
 ) -> None:
     require_manage(actor)
-    code = "".join((code or "").split()).upper()
+    code = " ".join((code or "").split()).upper()
     name = clean(name)
     if isinstance(row, Speciality):
         model, pattern = Speciality, SPECIALITY_CODE
