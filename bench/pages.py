@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 
 @dataclass(frozen=True)
@@ -54,4 +55,60 @@ PAGES += [
     Page("helpdesk_mine", "/helpdesk/mine", "student"),
     Page("helpdesk_public_form", "/helpdesk/public/login"),
     Page("helpdesk_help", "/helpdesk/help"),
+]
+
+
+# --- channels --------------------------------------------------------------------------------
+
+
+def _official_channel() -> str:
+    from intranet.extensions import db
+    from intranet.models import Channel
+
+    channel_id = db.session.scalar(
+        db.select(Channel.id).where(Channel.name == "Официальный канал колледжа")
+    )
+    return f"/channels/{channel_id}"
+
+
+def _newest_announcement() -> str:
+    from intranet.extensions import db
+    from intranet.models import Announcement, AnnouncementStatus
+
+    newest = db.session.scalar(
+        db.select(Announcement.id)
+        .where(Announcement.status == AnnouncementStatus.PUBLISHED)
+        .order_by(Announcement.published_at.desc())
+        .limit(1)
+    )
+    return f"/announcements/{newest}"
+
+
+def _in_review() -> str:
+    from intranet.extensions import db
+    from intranet.models import Announcement, AnnouncementStatus
+
+    item = db.session.scalar(
+        db.select(Announcement.id)
+        .where(Announcement.status == AnnouncementStatus.IN_REVIEW)
+        .limit(1)
+    )
+    return f"/announcements/{item}/work"
+
+
+PAGES += [
+    Page("channels", "/channels/", "student"),
+    Page("channel_page", _official_channel, "student"),
+    Page("channel_page_2", lambda: _official_channel() + "?page=2", "parent"),
+    # LIKE over every published text's folded key: a scan, so a lower target.
+    Page(
+        "channel_search",
+        lambda: _official_channel() + "?q=" + quote("собрание"),
+        "student",
+        target=0.1,
+    ),
+    Page("channel_atom", lambda: _official_channel() + "/feed.atom"),
+    Page("announcement", _newest_announcement, "student"),
+    Page("announcements_review", "/announcements/?tab=review", "deputy"),
+    Page("announcement_work", _in_review, "deputy"),
 ]

@@ -308,6 +308,11 @@ def readable_channel_ids(user: Any) -> frozenset[int]:
     return _memo(("channels", user.id), lambda: _readable_channel_ids(user, roles))
 
 
+def reads_every_channel(user: Any) -> bool:
+    """College leaders read every channel."""
+    return bool(effective_roles(user) & LEADERS)
+
+
 def _readable_channel_ids(user: User, roles: frozenset[Role]) -> frozenset[int]:
     rows = db.session.execute(
         select(Channel.id, Channel.audience, Channel.group_students, Channel.group_parents)

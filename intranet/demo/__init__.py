@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from intranet.demo import college, events, helpdesk, students
+from intranet.demo import channels, college, events, helpdesk, students
 from intranet.demo.context import DEMO_PASSWORD, DemoContext
 from intranet.demo.names import PeopleMaker
 from intranet.extensions import db
@@ -33,6 +33,7 @@ STEPS: list[Step] = [
     college.staff,
     college.teaching,
     students.students_and_parents,
+    channels.step,
     events.step,
     helpdesk.step,
     college.finish,

@@ -162,8 +162,13 @@ class Announcement(TimestampMixin, Base):
             "OR open_review IS NULL",
             name="closed_states_no_round",
         ),
-        Index("ix_announcement_channel_feed", "channel_id", "status", "published_at"),
-        Index("ix_announcement_feed", "status", "published_at"),
+        # Lists read newest first and filter the status row by row: an index that starts with
+        # the status would make the database sort every matching row before the LIMIT.
+        Index("ix_announcement_channel_feed", "channel_id", "published_at", "id", "status"),
+        # The home feed walks this one backwards (covering: no row is read to filter).
+        Index("ix_announcement_feed", "published_at", "id", "channel_id", "status"),
+        Index("ix_announcement_mandatory", "is_mandatory", "status", "published_at"),
+        Index("ix_announcement_updated", "updated_at", "id"),
         Index("ix_announcement_due", "status", "go_live_at"),
         Index("ix_announcement_expiry", "status", "expire_at"),
     )

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from intranet.extensions import db
-from intranet.models import Announcement, AnnouncementStatus, Audience
+from intranet.models import Announcement, AnnouncementStatus, Audience, Role
+from intranet.services.channels import reading
 from tests.channels import helpers
 from tests.channels.test_pages import login
 from tests.conftest import CSRFClient
@@ -279,6 +280,63 @@ def test_query_count_does_not_grow_with_the_data(client, college, path):
     helpers.bulk_published(college.official, college.teacher, 40)
     other = helpers.channel(college.admin, "Ещё канал")
     helpers.bulk_published(other, college.deputy, 20)
+    client.get(url)  # the Atom feed renders once per change, then serves its cache
     with counted_queries() as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few), (len(few), len(many))
+
+
+def channel_form(**fields) -> dict:
+    data = {
+        "name": "Новости отделения",
+        "description": "Для всех",
+        "audience": "everyone",
+        "stages-0-role": "deputy",
+        "stages-1-role": "",
+    }
+    data.update(fields)
+    return data
+
+
+def test_admin_creates_a_channel_with_stages_and_sees_errors(client, college):
+    login(client, college.admin)
+    empty = client.post("/channels/new", data=channel_form(**{"stages-0-role": ""}))
+    assert empty.status_code == 200
+    assert "хотя бы один этап" in empty.get_data(as_text=True)
+    groups = client.post("/channels/new", data=channel_form(audience="groups", name="Группа X"))
+    assert groups.status_code == 200 and "Выберите хотя бы одну группу" in groups.get_data(
+        as_text=True
+    )
+    assert 'value="Группа X"' in groups.get_data(as_text=True)  # the entry is kept
+    made = client.post(
+        "/channels/new",
+        data=channel_form(**{"stages-1-people": [str(college.head.id)]}),
+    )
+    assert made.status_code == 302
+    from intranet.models import Channel
+
+    channel = db.session.scalar(db.select(Channel).where(Channel.name == "Новости отделения"))
+    stages = reading.channel_with_stages(Announcement(channel_id=channel.id)).stages
+    assert [s.approver_role for s in stages] == [Role.DEPUTY, None]
+    assert [u.id for u in stages[1].approvers] == [college.head.id]
+    same = client.post("/channels/new", data=channel_form())
+    assert "уже есть" in same.get_data(as_text=True)
+    edit = client.get(f"/channels/{channel.id}/edit").get_data(as_text=True)
+    assert "Новости отделения" in edit
+
+
+def test_atom_feed_is_rendered_once_per_change(client, college):
+    helpers.bulk_published(college.official, college.teacher, 2)
+    url = f"/channels/{college.official.id}/feed.atom"
+    first = client.get(url)
+    with counted_queries() as cached:
+        again = client.get(url)
+    assert again.data == first.data and len(cached) <= 2, cached
+    a = helpers.published(college.teacher, college.official, [college.deputy, college.head])
+    helpers.edit(college.teacher, a, title="Исправленный заголовок")
+    helpers.submit(college.teacher, a)
+    helpers.approve(college.deputy, a)
+    helpers.approve(college.head, a)
+    changed = client.get(url)
+    assert "Исправленный заголовок".encode() in changed.data
+    assert changed.headers["ETag"] != first.headers["ETag"]

@@ -51,6 +51,7 @@ def work_list():
     return render_template(
         "channels/work_list.html",
         page=page,
+        items=reading.work_rows(list(page.items)),
         tab=tab,
         status=status,
         q=search,

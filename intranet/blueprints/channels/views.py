@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from intranet import policy
 from intranet.blueprints.channels import bp
@@ -32,7 +33,7 @@ from intranet.models import (
 )
 from intranet.services import markdown, uploads
 from intranet.services.channels import atom, diff, drafting, manage, reading
-from intranet.services.errors import ValidationFailed
+from intranet.services.errors import Conflict, ValidationFailed
 from intranet.web import require
 
 APPROVER_ROLES = (Role.ADMIN, Role.HEAD, Role.DEPUTY, Role.TUTOR, Role.TEACHER)
@@ -62,7 +63,12 @@ def channel(channel_id: int):
         error_out=False,
     )
     return render_template(
-        "channels/channel.html", channel=item, page=page, q=search, is_public=policy.is_public(item)
+        "channels/channel.html",
+        channel=item,
+        page=page,
+        items=reading.listed(list(page.items), joinedload(Announcement.live_revision)),
+        q=search,
+        is_public=policy.is_public(item),
     )
 
 
@@ -72,22 +78,22 @@ def atom_feed(channel_id: int):
     item = db.get_or_404(Channel, channel_id)
     if not policy.is_public(item):
         abort(404)
-    entries = reading.atom_entries(item)
-    etag = atom.fingerprint(item, entries)
+    etag = atom.fingerprint(item, reading.atom_state(item), get_locale().language)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = "public, max-age=60"
-        return response
-    body = atom.build(
-        item,
-        entries,
-        self_url=_external("channels.atom_feed", channel_id=item.id),
-        page_url=_external("channels.channel", channel_id=item.id),
-        entry_url=lambda a: _external("channels.read", announcement_id=a.id),
-        labels={"cancelled": _("Cancelled"), "corrected": _("corrected")},
-    )
-    response = Response(body, mimetype="application/atom+xml")
+    else:
+        body = atom.cached(item.id, etag)
+        if body is None:
+            body = atom.build(
+                item,
+                reading.atom_entries(item),
+                self_url=_external("channels.atom_feed", channel_id=item.id),
+                page_url=_external("channels.channel", channel_id=item.id),
+                entry_url=lambda a: _external("channels.read", announcement_id=a.id),
+                labels={"cancelled": _("Cancelled"), "corrected": _("corrected")},
+            )
+            atom.remember(item.id, etag, body)
+        response = Response(body, mimetype="application/atom+xml")
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
@@ -323,6 +329,10 @@ def edit(announcement_id: int):
             page = _conflict_page(item, conflict, form)
             db.session.rollback()
             return page, 409
+        except Conflict as error:
+            db.session.rollback()
+            flash(error.message, "warning")
+            return redirect(url_for("channels.work", announcement_id=announcement_id))
         except uploads.UploadTooLarge as error:
             db.session.rollback()
             form.image.errors.append(error.message)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
@@ -23,12 +25,34 @@ def updated_at(a: Announcement) -> datetime:
     return max(d for d in (a.published_at, a.corrected_at, a.cancelled_at) if d is not None)
 
 
-def fingerprint(channel: Channel, entries: list[Announcement]) -> str:
-    """Changes whenever anything the feed shows changes."""
-    digest = hashlib.sha256(f"{channel.id}|{channel.name}|{channel.updated_at}".encode())
-    for a in entries:
-        digest.update(f"|{a.id}:{a.version}:{a.live_no}:{a.status.value}".encode())
+def fingerprint(channel: Channel, state: list[tuple], locale: str) -> str:
+    """Changes whenever anything the feed shows changes: the channel, or any entry's
+    version (every transition bumps it), live revision or status; and the language."""
+    digest = hashlib.sha256(f"{channel.id}|{channel.updated_at}|{locale}".encode())
+    for row in state:
+        digest.update("|".join(str(v) for v in row).encode())
     return digest.hexdigest()[:32]
+
+
+# Rendered feeds by (channel, fingerprint): a feed is built once per change, not per poll.
+_RENDERED: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+_RENDERED_MAX = 64
+_lock = threading.Lock()
+
+
+def cached(channel_id: int, etag: str) -> bytes | None:
+    with _lock:
+        body = _RENDERED.get((channel_id, etag))
+        if body is not None:
+            _RENDERED.move_to_end((channel_id, etag))
+        return body
+
+
+def remember(channel_id: int, etag: str, body: bytes) -> None:
+    with _lock:
+        _RENDERED[(channel_id, etag)] = body
+        while len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
 
 
 def build(

@@ -26,6 +26,7 @@ from intranet.services.channels import audience, common
 
 S = AnnouncementStatus
 READABLE = (S.PUBLISHED, S.CANCELLED)
+UNLISTED = tuple(s for s in S if s not in READABLE)
 PAGE_SIZE = 20
 FEED_SIZE = 8
 WORK_TABS = ("mine", "review", "all")
@@ -73,10 +74,7 @@ def channels_for(user: User) -> list[tuple[Channel, int]]:
         ).all()
     )
     channels = db.session.scalars(
-        select(Channel)
-        .where(Channel.id.in_(ids))
-        .options(selectinload(Channel.stages).selectinload(ChannelStage.approvers))
-        .order_by(Channel.is_archived, Channel.name_key)
+        select(Channel).where(Channel.id.in_(ids)).order_by(Channel.is_archived, Channel.name_key)
     ).all()
     return [(c, counts.get(c.id, 0)) for c in channels]
 
@@ -95,12 +93,31 @@ def all_channels() -> list[Channel]:
     )
 
 
+def listed(ids: list[int], *options) -> list[Announcement]:
+    """Announcements by id, in the order given, with what a list shows.
+
+    Lists first pick the ids of one page with a lean query (ordered by an index, nothing
+    joined), then load those rows: joining texts to every candidate row before the LIMIT
+    would make the database sort thousands of wide rows for one page.
+    """
+    if not ids:
+        return []
+    options = options or (joinedload(Announcement.live_revision), joinedload(Announcement.channel))
+    rows = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Announcement).where(Announcement.id.in_(ids)).options(*options)
+        )
+    }
+    return [rows[i] for i in ids if i in rows]
+
+
 def channel_items(channel: Channel, *, search: str = "") -> Select:
-    """A channel's page: published and cancelled items, newest first, searchable."""
+    """The ids on a channel's page: published and cancelled items, newest first, searched."""
     query = (
-        select(Announcement)
-        .where(Announcement.channel_id == channel.id, Announcement.status.in_(READABLE))
-        .options(joinedload(Announcement.live_revision))
+        select(Announcement.id)
+        # NOT IN keeps the planner on the channel's feed index (ordered, covering).
+        .where(Announcement.channel_id == channel.id, Announcement.status.not_in(UNLISTED))
         .order_by(Announcement.published_at.desc(), Announcement.id.desc())
     )
     text = (search or "").strip()[:100]
@@ -119,15 +136,19 @@ def home_feed(user: User, limit: int = FEED_SIZE) -> list[Announcement]:
     ids = policy.readable_channel_ids(user)
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Announcement)
-            .where(Announcement.status.in_(READABLE), Announcement.channel_id.in_(ids))
-            .options(joinedload(Announcement.live_revision), joinedload(Announcement.channel))
-            .order_by(Announcement.published_at.desc(), Announcement.id.desc())
-            .limit(limit)
-        )
+    # Newest first along the feed index, filtering as it goes. The filters are written so
+    # that no other index matches them (NOT IN on the status, an expression on the channel):
+    # otherwise the planner takes a per-channel index and sorts every published row.
+    query = (
+        select(Announcement.id)
+        .where(Announcement.status.not_in(UNLISTED), Announcement.published_at.is_not(None))
+        .order_by(Announcement.published_at.desc(), Announcement.id.desc())
+        .limit(limit)
     )
+    if not policy.reads_every_channel(user):
+        query = query.where((Announcement.channel_id + 0).in_(ids))
+    newest = db.session.scalars(query).all()
+    return listed(list(newest))
 
 
 def to_acknowledge(user: User, limit: int = 10) -> list[Announcement]:
@@ -152,8 +173,24 @@ def to_acknowledge(user: User, limit: int = 10) -> list[Announcement]:
     )
 
 
-def atom_entries(channel: Channel, limit: int = 30) -> list[Announcement]:
-    return list(db.session.scalars(channel_items(channel).limit(limit)))
+ATOM_SIZE = 30
+
+
+def atom_state(channel: Channel, limit: int = ATOM_SIZE) -> list[tuple]:
+    """What the Atom feed's fingerprint is made of, in one lean query."""
+    ids = channel_items(channel).limit(limit).subquery()
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Announcement.id, Announcement.version, Announcement.live_no, Announcement.status)
+            .where(Announcement.id.in_(select(ids.c.id)))
+            .order_by(Announcement.id)
+        )
+    ]
+
+
+def atom_entries(channel: Channel, limit: int = ATOM_SIZE) -> list[Announcement]:
+    return listed(list(db.session.scalars(channel_items(channel).limit(limit))))
 
 
 def awaiting_review_ids(user: User) -> list[int]:
@@ -172,12 +209,8 @@ def awaiting_review_ids(user: User) -> list[int]:
 
 
 def work_query(user: User, tab: str, *, status: str = "", search: str = "") -> Select:
-    """The work list: my announcements, those awaiting my review, or (leaders) all."""
-    query = select(Announcement).options(
-        joinedload(Announcement.current_revision),
-        joinedload(Announcement.channel),
-        joinedload(Announcement.author),
-    )
+    """The ids of the work list: mine, awaiting my review, or (leaders) all; see work_rows."""
+    query = select(Announcement.id)
     if tab == "review":
         query = query.where(Announcement.id.in_(awaiting_review_ids(user) or [0]))
     elif tab == "all":
@@ -195,6 +228,16 @@ def work_query(user: User, tab: str, *, status: str = "", search: str = "") -> S
         )
         query = query.where(current.exists())
     return query.order_by(Announcement.updated_at.desc(), Announcement.id.desc())
+
+
+def work_rows(ids: list[int]) -> list[Announcement]:
+    """The work list's rows with their current text, channel and author."""
+    return listed(
+        ids,
+        joinedload(Announcement.current_revision),
+        joinedload(Announcement.channel),
+        joinedload(Announcement.author),
+    )
 
 
 def revisions(announcement: Announcement) -> list[Revision]:
