@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from intranet.extensions import babel
@@ -70,26 +69,35 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(organisation_timezone())
 
 
+# The patterns are fixed (ДД.ММ.ГГГГ, 24-hour time) in every language, so the filters format
+# with strftime in the organisation's zone: Babel's formatter costs ten times as much, and a
+# list page formats a date on every row.
+
+
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(local_zone())
+
+
 def format_day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, "dd.MM.yyyy")
-    return format_date(value, "dd.MM.yyyy")
+        value = _local(value)
+    return value.strftime("%d.%m.%Y")
 
 
 def format_moment(value: datetime | None) -> str:
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return format_datetime(value, "dd.MM.yyyy HH:mm")
+    return _local(value).strftime("%d.%m.%Y %H:%M")
 
 
 def format_clock(value: datetime | None) -> str:
     if value is None:
         return ""
-    return format_datetime(value, "HH:mm")
+    return _local(value).strftime("%H:%M")
 
 
 def local_today() -> date:
