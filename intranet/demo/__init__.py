@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from intranet.demo import channels, college, events, helpdesk, students
+from intranet.demo import channels, college, events, helpdesk, onboarding, students
 from intranet.demo.context import DEMO_PASSWORD, DemoContext
 from intranet.demo.names import PeopleMaker
 from intranet.extensions import db
@@ -36,6 +36,7 @@ STEPS: list[Step] = [
     channels.step,
     events.step,
     helpdesk.step,
+    onboarding.step,
     college.finish,
 ]
 
