@@ -351,3 +351,43 @@ def _problems(text: str) -> list[str]:
     import re
 
     return re.findall(r"(?:invalid-feedback|alert-danger)[^>]*>(.*?)</div>", text, re.S)
+
+
+def test_calendar_pages_are_rendered_again_after_a_change(client, login_as, make):
+    from intranet.services import events as service
+    from tests.events.helpers import same_input
+
+    admin = login_as("admin")
+    day = days_ahead(2)
+    event = make.event("meeting", title="Старое название", day=day, actor=admin)
+    for path in (f"/events/?month={day:%Y-%m}", f"/events/week?date={day.isoformat()}"):
+        assert "Старое название" in client.get(path).text
+    service.update_event(event, same_input(event, title="Новое название"), actor=admin)
+    db.session.commit()
+    for path in (f"/events/?month={day:%Y-%m}", f"/events/week?date={day.isoformat()}"):
+        page = client.get(path).text
+        assert "Новое название" in page and "Старое название" not in page
+
+
+def test_students_of_different_groups_do_not_share_a_cached_calendar(app, make):
+    admin = make.user("admin")
+    first, second = make.group(), make.group()
+    alice, bob = make.user("student"), make.user("student")
+    make.enroll(alice, first)
+    make.enroll(bob, second)
+    day = days_ahead(3)
+    make.event("meeting", title="Только для первой", groups=[first], day=day, actor=admin)
+    month = f"/events/?month={day:%Y-%m}"
+    pages = {}
+    for student in (alice, bob):
+        client = app.test_client()
+        from tests import factories
+
+        sid = factories.login_session(student)
+        with client.session_transaction() as session:
+            session["_user_id"] = student.get_id()
+            session["_fresh"] = True
+            session["sid"] = sid
+        pages[student.id] = client.get(month).text
+    assert "Только для первой" in pages[alice.id]
+    assert "Только для первой" not in pages[bob.id]

@@ -20,6 +20,12 @@ def weekday_name(day: date, width: str = "EEEE") -> str:
     return format_date(day, width)
 
 
+def weekday_names(width: str = "EE") -> list[str]:
+    """Monday … Sunday in the user's language (seven lookups per page, not one per day)."""
+    monday = date(2024, 1, 1)
+    return [format_date(date.fromordinal(monday.toordinal() + n), width) for n in range(7)]
+
+
 @bp.record_once
 def _template_globals(state) -> None:
     state.app.jinja_env.globals.update(

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 from flask import Response, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from intranet.blueprints.events import bp
+from intranet.blueprints.events import bp, weekday_names
 from intranet.blueprints.events.forms import AlarmForm, BroadcastForm, CancelForm, alarm_choices
 from intranet.extensions import db
 from intranet.i18n import local_today, local_zone
@@ -62,9 +63,24 @@ def month():
     except ValueError:
         year, month_number = today.year, today.month
     filters = _filters()
-    grid = queries.month_grid(current_user, year, month_number, filters, today)
+    first = date(year, month_number, 1)
+
+    def grid_html() -> str:
+        grid = queries.month_grid(current_user, year, month_number, filters, today)
+        return render_template(
+            "events/_month_grid.html", grid=grid, filters=filters, weekdays=weekday_names()
+        )
+
+    key = queries.page_key(current_user, "month", first, filters, today)
     return render_template(
-        "events/month.html", grid=grid, today=today, **_calendar_context(filters)
+        "events/month.html",
+        # Our own template's output, escaped when it was rendered.
+        grid_html=Markup(queries.cached(key, grid_html)),  # noqa: S704
+        first=first,
+        previous=(first - timedelta(days=1)).replace(day=1),
+        following=(first + timedelta(days=32)).replace(day=1),
+        today=today,
+        **_calendar_context(filters),
     )
 
 
@@ -76,11 +92,17 @@ def week():
     day = _day(request.args.get("date"), today)
     monday = day - timedelta(days=day.weekday())
     filters = _filters()
-    days = queries.week_days(current_user, monday, filters, today)
+
+    def days_html() -> str:
+        days = queries.week_days(current_user, monday, filters, today)
+        return render_template("events/_week_days.html", days=days, weekdays=weekday_names("EEEE"))
+
+    key = queries.page_key(current_user, "week", monday, filters, today)
     return render_template(
         "events/week.html",
-        days=days,
+        days_html=Markup(queries.cached(key, days_html)),  # noqa: S704 (our own template)
         monday=monday,
+        sunday=monday + timedelta(days=6),
         previous=monday - timedelta(days=7),
         following=monday + timedelta(days=7),
         today=today,

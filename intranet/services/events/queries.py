@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask import g
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -31,6 +32,8 @@ from intranet.models import (
     UserRole,
 )
 from intranet.models.people import STAFF_ROLES
+from intranet.services.events.cache import BoundedCache
+from intranet.services.events.state import current_stamp
 
 MONTH_ITEMS_PER_DAY = 3
 RANGE_LIMIT_DAYS = 100
@@ -287,11 +290,53 @@ def agenda_query(user: User, start: datetime, filters: Filters) -> Select:
     return _filtered(query, user, filters)
 
 
+# --- rendered calendars ----------------------------------------------------------------------
+# A calendar page's grid is rendered once per change of the schedule (the events generation
+# counter moves with every change that could alter it), per audience: staff share one copy,
+# everyone else has their own. The page around it is rendered each time.
+
+PAGE_CACHE = BoundedCache(max_bytes=16 * 1024 * 1024, max_entries=5000)
+
+
+def audience_key(user: User) -> tuple:
+    """Who sees the same calendar: all staff alike, anyone else as themselves."""
+    return ("staff",) if sees_everything(user) else ("user", user.id)
+
+
+def page_key(user: User, *parts: Any) -> tuple:
+    """A key for a rendered part of a calendar page: the audience, the schedule's
+    generation (one small query), the language and time zone, and the page's own parts."""
+    from intranet.i18n import organisation_timezone, select_locale
+
+    if "events_stamp" not in g:  # one query per request, however many parts
+        g.events_stamp = current_stamp()
+    return (
+        audience_key(user),
+        g.events_stamp,
+        select_locale(),
+        organisation_timezone(),
+        *parts,
+    )
+
+
+def cached(key: tuple, build) -> Any:
+    """The value for this key, built (and kept) when missing."""
+    value = PAGE_CACHE.get(key)
+    if value is None:
+        value = build()
+        PAGE_CACHE.put(key, value, len(value) if isinstance(value, str) else 1000)
+    return value
+
+
 # --- choices for the filters and forms -------------------------------------------------------
 
 
 def filter_choices(user: User) -> dict[str, list[tuple[int, str]]]:
     """Groups and departments offered in the calendar filters (what the person may use)."""
+    return cached(page_key(user, "filters"), lambda: _filter_choices(user))
+
+
+def _filter_choices(user: User) -> dict[str, list[tuple[int, str]]]:
     if sees_everything(user):
         groups = db.session.execute(
             select(StudyGroup.id, StudyGroup.name)

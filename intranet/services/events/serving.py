@@ -12,17 +12,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, literal, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from intranet import policy
@@ -45,6 +44,7 @@ from intranet.models import (
 from intranet.models.base import utcnow
 from intranet.services.errors import NotFound
 from intranet.services.events import ical, labels, snapshots
+from intranet.services.events.cache import BoundedCache
 from intranet.services.events.feeds import TOKEN_PURPOSE
 from intranet.services.events.notify import room_labels
 from intranet.services.events.queries import department_clause, group_clause
@@ -62,50 +62,6 @@ RENDER_VERSION = "1"  # part of every fingerprint: bump when the rendering chang
 
 
 # --- caches ----------------------------------------------------------------------------------
-
-
-class BoundedCache:
-    """A thread-safe LRU bounded by the total size of its values (and by entries)."""
-
-    def __init__(self, max_bytes: int, max_entries: int = 10000) -> None:
-        self.max_bytes = max_bytes
-        self.max_entries = max_entries
-        self._data: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None:
-                return None
-            self._data.move_to_end(key)
-            return hit[0]
-
-    def put(self, key: Any, value: Any, size: int = 1) -> None:
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._size -= old[1]
-            self._data[key] = (value, size)
-            self._size += size
-            while self._size > self.max_bytes or len(self._data) > self.max_entries:
-                _key, (_value, dropped) = self._data.popitem(last=False)
-                self._size -= dropped
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._size = 0
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 _BODIES = BoundedCache(max_bytes=64 * 1024 * 1024, max_entries=2000)
@@ -328,28 +284,7 @@ def answer(
     if parsed is None:
         raise NotFound("")
     feed_id, version = parsed
-    c = CalendarFeed.__table__.c
-    state = EventsState.__table__.c
-    row = db.session.execute(
-        select(
-            c.id,
-            c.owner_id,
-            c.scope,
-            c.group_id,
-            c.department_id,
-            c.kind,
-            c.token_version,
-            c.alarm_minutes,
-            c.updated_at,
-            c.last_used_at,
-            c.revoked_at,
-            state.generation,
-            state.changed_at,
-        )
-        .select_from(CalendarFeed.__table__)
-        .outerjoin(EventsState.__table__, state.id == STATE_ID)
-        .where(c.id == feed_id)
-    ).first()
+    row = read_feed_row(feed_id)
     if row is None or row.revoked_at is not None or row.token_version != version:
         raise NotFound("")
     now = now or utcnow()
@@ -359,18 +294,18 @@ def answer(
         row.token_version,
         row.updated_at,
         row.generation,
+        row.changed_at,
         today,
         organisation_timezone(),
     )
     meta = _META.get(key)
     if meta is None:
         window = window_for(today)
-        meta = _compute_meta(row, window, _aware(row.changed_at))
+        meta = _compute_meta(row, window, row.changed_at)
         _META.put(key, meta)
     if not meta.allowed:
         raise NotFound("")
-    last_used = _aware(row.last_used_at)
-    if last_used is None or now - last_used >= USE_RECORDED_EVERY:
+    if row.last_used_at is None or now - row.last_used_at >= USE_RECORDED_EVERY:
         _record_use(row.id, now)
     if _fresh(meta, if_none_match, if_modified_since):
         return FeedAnswer(304, meta.etag, meta.last_modified)
@@ -387,10 +322,121 @@ def answer(
     return FeedAnswer(200, meta.etag, meta.last_modified, body)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """Rows read through the table (not the ORM) come back naive from SQLite."""
-    if value is None or value.tzinfo is not None:
-        return value
+class FeedRow(NamedTuple):
+    """What a poll needs of a feed, and the events generation counter, in one row."""
+
+    id: int
+    owner_id: int
+    scope: FeedScope
+    group_id: int | None
+    department_id: int | None
+    kind: EventKind | None
+    token_version: int
+    alarm_minutes: int | None
+    updated_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    generation: int
+    changed_at: datetime | None
+
+
+_ROW_SQL: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _row_statement(dialect: Any) -> tuple[str, tuple[str, ...] | None]:
+    """The feed-row query compiled once per dialect (building a select costs more than
+    running it)."""
+    found = _ROW_SQL.get(dialect.name)
+    if found is None:
+        c = CalendarFeed.__table__.c
+        state = EventsState.__table__.c
+        statement = (
+            select(
+                c.id,
+                c.owner_id,
+                c.scope,
+                c.group_id,
+                c.department_id,
+                c.kind,
+                c.token_version,
+                c.alarm_minutes,
+                c.updated_at,
+                c.last_used_at,
+                c.revoked_at,
+                state.generation,
+                state.changed_at,
+            )
+            .select_from(CalendarFeed.__table__)
+            .outerjoin(EventsState.__table__, state.id == literal(STATE_ID))
+            .where(c.id == bindparam("feed_id"))
+        )
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": False})
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        found = _ROW_SQL[dialect.name] = (str(compiled), order)
+    return found
+
+
+def read_feed_row(feed_id: int) -> FeedRow | None:
+    """The feed's row and the generation counter straight from the driver: a poll that
+    changes nothing runs this one query and no other work of the ORM."""
+    bind = db.session.get_bind()
+    own = None
+    if isinstance(bind, Connection):  # a session bound to one connection (the tests)
+        raw = bind.connection.driver_connection
+    else:
+        own = bind.raw_connection()
+        raw = own.driver_connection
+    sql, order = _row_statement(bind.dialect)
+    values = {"feed_id": feed_id, "param_1": STATE_ID}
+    params: Any = tuple(values[name] for name in order) if order else values
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+        cursor.close()
+    finally:
+        if own is not None:
+            own.close()
+    if found is None:
+        return None
+    (
+        id_,
+        owner_id,
+        scope,
+        group_id,
+        department_id,
+        kind,
+        version,
+        alarm,
+        updated_at,
+        last_used_at,
+        revoked_at,
+        generation,
+        changed_at,
+    ) = found
+    return FeedRow(
+        id_,
+        owner_id,
+        FeedScope(scope),
+        group_id,
+        department_id,
+        EventKind(kind) if kind else None,
+        version,
+        alarm,
+        _utc(updated_at),
+        _utc(last_used_at),
+        _utc(revoked_at),
+        generation or 0,
+        _utc(changed_at),
+    )
+
+
+def _utc(value: Any) -> datetime | None:
+    """A UTC column as the driver gives it (SQLite: text; PostgreSQL: naive) → aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC)
 
 

@@ -8,6 +8,7 @@ guardians, tutors, teachers, roles, names). Bulk ORM statements on those tables 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, select, update
@@ -75,14 +76,13 @@ _WATCHED_TABLES = frozenset(
 )
 
 
-def current_generation() -> int:
-    """The counter as this transaction sees it (0 before the first change)."""
-    return db.session.scalar(select(EventsState.generation).where(EventsState.id == STATE_ID)) or 0
-
-
-def generation_column():
-    """A scalar subquery of the counter, to read it in the same query as something else."""
-    return select(EventsState.generation).where(EventsState.id == STATE_ID).scalar_subquery()
+def current_stamp() -> tuple[int, datetime | None]:
+    """(generation, changed_at) as this transaction sees them: together they identify the
+    state of the schedule even across a restored backup or a rolled-back test."""
+    row = db.session.execute(
+        select(EventsState.generation, EventsState.changed_at).where(EventsState.id == STATE_ID)
+    ).first()
+    return (row.generation, row.changed_at) if row is not None else (0, None)
 
 
 def _ensure_row(conn) -> None:
