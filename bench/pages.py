@@ -112,3 +112,29 @@ PAGES += [
     Page("announcements_review", "/announcements/?tab=review", "deputy"),
     Page("announcement_work", _in_review, "deputy"),
 ]
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def _demo_exam() -> str:
+    """The demo group's state final attestation: sessions, people, broadcast."""
+    from intranet.extensions import db
+    from intranet.models import Event, EventKind
+
+    event_id = db.session.scalar(
+        db.select(Event.id)
+        .where(Event.kind == EventKind.DEMO_EXAM, Event.title.like("%(ГИА)%"))
+        .limit(1)
+    )
+    return f"/events/{event_id}"
+
+
+PAGES += [
+    Page("events_month", "/events/", "admin"),
+    Page("events_month_student", "/events/", "student"),
+    Page("events_week", "/events/week", "teacher"),
+    Page("events_agenda", "/events/agenda", "admin"),
+    Page("event_page", _demo_exam, "admin"),
+    Page("event_subscriptions", "/events/feeds", "teacher"),
+]
