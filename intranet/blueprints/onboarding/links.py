@@ -50,11 +50,6 @@ def invitations():
     page = db.paginate(
         onboarding.invitations_query(user, filters), per_page=page_size(), error_out=False
     )
-    sheet_groups = []
-    if policy.can(user, "onboarding.activation_sheet"):
-        sheet_groups = [
-            g for g in structure.all_groups() if policy.can(user, "onboarding.activation_sheet", g)
-        ]
     return render_template(
         "onboarding/invitations.html",
         page=page,
@@ -64,7 +59,7 @@ def invitations():
         now=utcnow(),
         state_of=onboarding.state_of,
         pending=onboarding.pending_count(user, today),
-        sheet_groups=sheet_groups,
+        sheet_groups=onboarding.sheet_groups(user, today),
     )
 
 

@@ -126,6 +126,17 @@ class SheetEntry:
     qr: str
 
 
+def sheet_groups(actor: User, today: date) -> list[StudyGroup]:
+    """The open groups this person prints activation sheets for (admins: all; tutors: theirs)."""
+    roles = policy.effective_roles(actor)
+    query = select(StudyGroup).where(StudyGroup.is_archived.is_(False))
+    if Role.ADMIN not in roles:
+        if Role.TUTOR not in roles:
+            return []
+        query = query.where(StudyGroup.id.in_(policy.tutored_group_ids(actor, today)))
+    return list(db.session.scalars(query.order_by(StudyGroup.name_key)))
+
+
 def not_activated(group: StudyGroup, today: date) -> tuple[list[User], list[tuple[User, User]]]:
     """The group's current students and their parents who have not activated their accounts."""
     students = list(
