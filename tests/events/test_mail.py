@@ -139,3 +139,25 @@ def test_reminder_job_is_registered():
     from intranet.jobs import JOBS
 
     assert notify.REMINDER_JOB in JOBS
+
+
+@pytest.mark.pg
+def test_removing_a_session_cancels_its_uid(make):
+    from tests.events.helpers import same_input
+
+    admin = make.user("admin", email="admin5@college.example")
+    sessions = [
+        service.SessionInput("Д1", days_ahead(8), time(9), time(12)),
+        service.SessionInput("Д2", days_ahead(9), time(9), time(12)),
+    ]
+    event = make.event("demo_exam", actor=admin, sessions=sessions)
+    gone = event.sessions[1].uid
+    data = same_input(event)
+    data.sessions = data.sessions[:1]
+    before = len(outbox())
+    service.update_event(event, data, actor=admin)
+    db.session.commit()
+    parts = _parts(outbox()[before:])
+    cancels = [c.walk("VEVENT")[0] for m, c in parts if m == "CANCEL"]
+    assert [str(v["UID"]) for v in cancels] == [gone]
+    assert "RECURRENCE-ID" not in cancels[0]

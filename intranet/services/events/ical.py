@@ -318,10 +318,11 @@ def invitation(
     recurrence_at: datetime | None = None,
 ) -> bytes:
     """An iTIP message (RFC 5546) for one session: REQUEST or CANCEL, one UID, with ORGANIZER
-    and ATTENDEE. With `recurrence_at`, a CANCEL of that one instance of a series."""
+    and ATTENDEE. With `recurrence_at`, a CANCEL of that one instance of a series. A CANCEL
+    is built from the session alone, so it works for a session already removed."""
     now = datetime.now(UTC)
-    if recurrence_at is not None:
-        components = [_instance(event, session, settings, recurrence_at, stamp=now)]
+    if method == "CANCEL":
+        components = [_cancelled(event, session, settings, recurrence_at, stamp=now)]
     else:
         components = event_components(
             event, rooms, settings, stamp=now, only_session_uid=session.uid
@@ -348,23 +349,24 @@ def invitation(
     return b"".join(parts)
 
 
-def _instance(
+def _cancelled(
     event: Event,
     session: EventSession,
     settings: IcsSettings,
-    recurrence_at: datetime,
+    recurrence_at: datetime | None,
     *,
     stamp: datetime,
 ) -> VEvent:
-    """One instance of a series by its RECURRENCE-ID (for cancelling it alone)."""
+    """What a CANCEL names: the session's UID (and RECURRENCE-ID for one date of a series)."""
     zone = settings.zone
-    original = recurrence_at.astimezone(zone)
+    start = (recurrence_at or session.starts_at).astimezone(zone)
     component = VEvent()
     component.add("uid", session.uid)
     component.add("dtstamp", stamp)
-    component.add("recurrence-id", original)
-    component.add("dtstart", original)
-    component.add("dtend", original + (session.ends_at - session.starts_at))
+    if recurrence_at is not None:
+        component.add("recurrence-id", start)
+    component.add("dtstart", start)
+    component.add("dtend", start + (session.ends_at - session.starts_at))
     component.add("summary", _summary(event, session))
     component.add("sequence", event.sequence)
     component.add("url", event_url(settings, event.id))
