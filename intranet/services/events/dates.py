@@ -38,6 +38,8 @@ def move_occurrence(
     """Move one instance of a series (it keeps its RECURRENCE-ID)."""
     require_editable(event, actor)
     _require_instance(event, occurrence)
+    if occurrence.is_cancelled:
+        raise InvalidTransition(_("This date is already cancelled."))
     if end <= start:
         raise ValidationFailed(
             _("A session must end after it starts (%(label)s).", label="—"), "end"
