@@ -313,12 +313,8 @@ def reads_every_channel(user: Any) -> bool:
     return bool(effective_roles(user) & LEADERS)
 
 
-def _readable_channel_ids(user: User, roles: frozenset[Role]) -> frozenset[int]:
-    rows = db.session.execute(
-        select(Channel.id, Channel.audience, Channel.group_students, Channel.group_parents)
-    ).all()
-    if roles & LEADERS:
-        return frozenset(r.id for r in rows)
+def _audiences(roles: frozenset[Role]) -> set[Audience]:
+    """The audiences (other than chosen groups) that people with these roles belong to."""
     keys = {Audience.EVERYONE}
     if roles & STAFF:
         keys.add(Audience.STAFF)
@@ -326,6 +322,23 @@ def _readable_channel_ids(user: User, roles: frozenset[Role]) -> frozenset[int]:
         keys.add(Audience.STUDENTS)
     if P in roles:
         keys.add(Audience.PARENTS)
+    return keys
+
+
+def _reads(user: User, roles: frozenset[Role], channel: Channel) -> bool:
+    """One channel: decided from its audience alone unless it is for chosen groups."""
+    if roles & LEADERS or channel.audience in _audiences(roles):
+        return True
+    return channel.audience is Audience.GROUPS and channel.id in readable_channel_ids(user)
+
+
+def _readable_channel_ids(user: User, roles: frozenset[Role]) -> frozenset[int]:
+    rows = db.session.execute(
+        select(Channel.id, Channel.audience, Channel.group_students, Channel.group_parents)
+    ).all()
+    if roles & LEADERS:
+        return frozenset(r.id for r in rows)
+    keys = _audiences(roles)
     result = {r.id for r in rows if r.audience in keys}
     by_group = {r.id: r for r in rows if r.audience is Audience.GROUPS}
     if by_group:
@@ -364,12 +377,12 @@ def _children_group_ids(parent_id: int, today: date) -> set[int]:
 
 def _may_read_channel(user: User, roles: frozenset[Role], obj: Any) -> bool:
     if isinstance(obj, Announcement):
-        if obj.status in (_AS.PUBLISHED, _AS.CANCELLED) and obj.channel_id in (
-            readable_channel_ids(user)
-        ):
-            return True
+        if obj.status in (_AS.PUBLISHED, _AS.CANCELLED):
+            channel = db.session.get(Channel, obj.channel_id)  # usually loaded already
+            if channel is not None and _reads(user, roles, channel):
+                return True
         return bool(roles & STAFF) and _may_view_work(user, roles, obj)
-    return obj.id in readable_channel_ids(user)
+    return _reads(user, roles, obj)
 
 
 def is_public(obj: Any) -> bool:
@@ -466,9 +479,10 @@ def _may_cancel(user: User, roles: frozenset[Role], a: Announcement) -> bool:
 
 
 def _may_acknowledge(user: User, roles: frozenset[Role], a: Announcement) -> bool:
-    return (
-        a.status is _AS.PUBLISHED and a.is_mandatory and a.channel_id in readable_channel_ids(user)
-    )
+    if a.status is not _AS.PUBLISHED or not a.is_mandatory:
+        return False
+    channel = db.session.get(Channel, a.channel_id)
+    return channel is not None and _reads(user, roles, channel)
 
 
 def _may_see_acks(user: User, roles: frozenset[Role], a: Announcement) -> bool:

@@ -19,8 +19,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 import unicodedata
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,6 +31,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from intranet.extensions import db
+from intranet.jobs import register_job
 from intranet.models import User
 from intranet.models.uploads import Upload
 from intranet.services import audit
@@ -196,6 +199,26 @@ def delete(upload: Upload, *, actor: User | None) -> None:
     db.session.delete(upload)
     db.session.flush()
     path.unlink(missing_ok=True)
+
+
+def purge_orphans(older_than: timedelta = timedelta(days=1)) -> int:
+    """Remove files that no row names (a transaction that stored a file rolled back), once
+    they are older than `older_than`; returns how many. The worker runs it daily."""
+    root = upload_dir()
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than.total_seconds()
+    known = set(db.session.scalars(select(Upload.stored_name)))
+    removed = 0
+    for path in root.glob("*/*"):
+        name = path.name.lstrip(".").removesuffix(".part")
+        if path.is_file() and name not in known and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+register_job("uploads.purge_orphans", 24 * 3600, purge_orphans)
 
 
 def _path_for(root: Path, stored_name: str) -> Path:

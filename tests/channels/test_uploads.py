@@ -178,3 +178,22 @@ def test_oversized_through_the_form_answers_413(app, client, college):
     finally:
         app.config["MAX_CONTENT_LENGTH"] = old
     assert answer.status_code == 413
+
+
+def test_files_left_by_a_rolled_back_transaction_are_purged(college):
+    import os
+    import time
+
+    kept = store(PNG, "kept.png", college.teacher)
+    lost = uploads.store(
+        io.BytesIO(PNG), filename="lost.png", purpose="announcement", actor=college.teacher
+    )
+    lost_path = uploads.file_path(lost)
+    db.session.rollback()  # the request failed after the file was written
+    assert lost_path.exists()
+    assert uploads.purge_orphans() == 0  # too young: maybe a transaction still running
+    old = time.time() - 2 * 86400
+    os.utime(lost_path, (old, old))
+    os.utime(uploads.file_path(kept), (old, old))
+    assert uploads.purge_orphans() == 1
+    assert not lost_path.exists() and uploads.file_path(kept).exists()
