@@ -1,8 +1,10 @@
 """Browser tests: the app served by gunicorn with the demo college, driven by Debian's Chromium.
 
 Fixtures for any browser test:
-- `live_server`: the base URL of a real server (session-scoped; fresh SQLite database with the
-  demo college, see bench/liveserver.py);
+- `live_server`: the base URL of a real server (session-scoped; a SQLite database with the
+  demo college, see bench/liveserver.py), and `live_app`, that server (`.url`, `.env`);
+- `start_live_server(workers=2, threads=4)`: a server of a test module's own on a fresh copy of
+  the demo database, built once per session (no second build);
 - `browser`: a headless Chromium (Playwright) for the session;
 - `browser_page(role=None, **context_options)`: a new page in a context of its own, signed in
   through the login form as the demo account of that role (anonymous when role is None);
@@ -17,6 +19,7 @@ plain line in the summary; under CI=true they fail instead.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -76,17 +79,49 @@ def _browser_requirements() -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, _catalog) -> Iterator[str]:
-    """A real server (gunicorn, 2 workers × 4 threads) with the demo college; yields its URL."""
-    workdir = tmp_path_factory.mktemp("live-server")
-    log = workdir / "server.log"
+def demo_database(tmp_path_factory, _catalog) -> Path:
+    """The demo college built once per session (SQLite file); servers start on copies of it."""
+    workdir = tmp_path_factory.mktemp("demo-database")
     env = app_env(f"sqlite:///{workdir / 'intranet.sqlite3'}", workdir)
-    build_database(env, scale=1, log=log)
-    server = LiveServer(env, log, workers=2, threads=4).start()
-    try:
-        yield server.url
-    finally:
+    build_database(env, scale=1, log=workdir / "build.log")
+    return workdir / "intranet.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def start_live_server(tmp_path_factory, demo_database) -> Iterator[Callable[..., LiveServer]]:
+    """Start a server of your own on a fresh copy of the demo database (stopped at the end).
+
+    For tests that change data others read, or that run `flask worker` against the same
+    database: `server.env` is the app's environment, `server.url` its address.
+    """
+    servers: list[LiveServer] = []
+
+    def _start(workers: int = 2, threads: int = 4) -> LiveServer:
+        workdir = tmp_path_factory.mktemp("live-server")
+        for suffix in ("", "-wal"):
+            source = Path(f"{demo_database}{suffix}")
+            if source.exists():
+                shutil.copyfile(source, workdir / f"intranet.sqlite3{suffix}")
+        env = app_env(f"sqlite:///{workdir / 'intranet.sqlite3'}", workdir)
+        server = LiveServer(env, workdir / "server.log", workers=workers, threads=threads)
+        servers.append(server)
+        return server.start()
+
+    yield _start
+    for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_app(start_live_server) -> LiveServer:
+    """The shared server (gunicorn, 2 workers × 4 threads) with the demo college."""
+    return start_live_server()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> str:
+    """The shared server's base URL."""
+    return live_app.url
 
 
 @pytest.fixture(scope="session")
