@@ -236,11 +236,6 @@ class Ticket(Base):
     )
 
     @property
-    def requester_name(self) -> str:
-        """The requester's name as the ticket knows it (no lazy load: contact_name is kept)."""
-        return self.contact_name
-
-    @property
     def is_open(self) -> bool:
         return self.status in ACTIVE_STATUSES
 

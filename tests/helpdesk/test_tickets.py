@@ -13,7 +13,7 @@ from intranet.models import AuditEvent, MailRef, TicketCounter
 from intranet.models.helpdesk import Category, MessageKind, TicketStatus
 from intranet.services.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from intranet.services.helpdesk import tickets
-from tests.conftest import make_test_config
+from tests.conftest import PG_URL, make_test_config
 from tests.helpdesk.conftest import msk
 
 
@@ -218,3 +218,40 @@ def test_public_link_can_be_revoked(app, make, admin):
     tickets.regenerate_public_link(ticket, actor=admin)
     assert tickets.ticket_by_token(token) is None
     assert tickets.ticket_by_token(tickets.public_token(ticket)) == ticket
+
+
+@pytest.mark.skipif(not PG_URL, reason="INTRANET_TEST_DATABASE_URL is not set")
+def test_numbers_are_unique_under_concurrency_on_postgresql(tmp_path):
+    """The same on PostgreSQL: the counter row's lock orders the writers."""
+    from sqlalchemy import delete
+
+    app = create_app(make_test_config(PG_URL, tmp_path))
+    year = 2999  # a year of its own, removed afterwards
+    with app.app_context():
+        db.create_all()
+        db.session.execute(delete(TicketCounter).where(TicketCounter.year == year))
+        db.session.commit()
+    issued: list[str] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        with app.app_context():
+            for _ in range(10):
+                _seq, number = tickets.next_number(year)
+                db.session.commit()
+                with lock:
+                    issued.append(number)
+            db.session.remove()
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert sorted(issued) == [f"HD-{year}-{n:05d}" for n in range(1, 61)]
+    finally:
+        with app.app_context():
+            db.session.execute(delete(TicketCounter).where(TicketCounter.year == year))
+            db.session.commit()
+            db.engine.dispose()
