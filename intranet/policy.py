@@ -904,3 +904,28 @@ OBJECT_RULES.update(
         "events.subscribe": _may_subscribe,
     }
 )
+
+
+# --- chats registry (§2.2–2.4) ----------------------------------------------------------------
+
+ROLE_ACTIONS.update(
+    {
+        "chats.view": frozenset({A, H, TU, TE}),  # admins and the head all, others their own
+        "chats.register": frozenset({A, H, TU, TE}),
+        "chats.edit": frozenset({A, H, TU, TE}),  # narrowed: the owner, or an admin
+        "chats.view_all": frozenset({A, H}),
+    }
+)
+
+
+def _may_view_chat(user: User, roles: frozenset[Role], chat: Any) -> bool:
+    """Admins and the head see every chat; others the chats they keep."""
+    return bool(roles & {A, H}) or chat.owner_id == user.id
+
+
+def _may_edit_chat(user: User, roles: frozenset[Role], chat: Any) -> bool:
+    """The owner keeps their chat's record; an admin may correct any."""
+    return A in roles or chat.owner_id == user.id
+
+
+OBJECT_RULES.update({"chats.view": _may_view_chat, "chats.edit": _may_edit_chat})

@@ -69,6 +69,7 @@ NAV = [
     ("movement.index", _l("Movement"), "movement.view"),
     ("documents.index", _l("Documents"), "documents.view"),
     ("councils.index", _l("Councils and clubs"), "councils.view"),
+    ("chats.index", _l("Chats"), "chats.view"),
     ("helpdesk.index", _l("Help desk"), "helpdesk.file"),
     ("admin.audit", _l("Audit log"), "audit.view"),
     ("mail.index", _l("Mail"), "mail.manage"),

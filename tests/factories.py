@@ -390,3 +390,37 @@ def calendar_feed(owner: User, scope: str = "personal", commit: bool = True, **f
     row = service.create_feed(owner, scope=FeedScope(scope), **fields)
     _done(commit)
     return row
+
+
+# --- chats registry (appended by the chats area) ---------------------------------------------
+
+
+def chat(
+    owner: User,
+    kind: str = "other",
+    *,
+    group: StudyGroup | None = None,
+    discipline: Discipline | None = None,
+    club=None,
+    status: str = "active",
+    title: str | None = None,
+    commit: bool = True,
+):
+    from intranet.models import Chat, ChatKind, ChatStatus, Platform
+
+    name = title or f"Чат {_n()}"
+    row = Chat(
+        owner_id=owner.id,
+        kind=ChatKind(kind),
+        group_id=group.id if group else None,
+        discipline_id=discipline.id if discipline else None,
+        club_id=club.id if club else None,
+        platform=Platform.VK,
+        title=name,
+        title_key=fold(name),
+        invite_url=f"https://sferum.ru/?call_link=chat{_n()}",
+        status=ChatStatus(status),
+    )
+    db.session.add(row)
+    _done(commit)
+    return row

@@ -7,6 +7,7 @@ def register_blueprints(app: Flask) -> None:
     from intranet.blueprints.admin import bp as admin_bp
     from intranet.blueprints.auth import bp as auth_bp
     from intranet.blueprints.channels import bp as channels_bp
+    from intranet.blueprints.chats import bp as chats_bp
     from intranet.blueprints.events import bp as events_bp
     from intranet.blueprints.feeds import bp as feeds_bp
     from intranet.blueprints.councils import bp as councils_bp
@@ -35,5 +36,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(movement_bp, url_prefix="/movement")
     app.register_blueprint(documents_bp, url_prefix="/documents")
     app.register_blueprint(councils_bp, url_prefix="/councils")
+    app.register_blueprint(chats_bp, url_prefix="/chats")
     app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(helpdesk_bp, url_prefix="/helpdesk")

@@ -18,6 +18,7 @@ from intranet.models.channels import (
     RoundState,
     Verdict,
 )
+from intranet.models.chats import Chat, ChatKind, ChatStatus
 from intranet.models.councils import (
     ClubKind,
     Council,
@@ -85,6 +86,9 @@ from intranet.models.uploads import Upload
 __all__ = [
     "AdminAction",
     "AdminAppointment",
+    "Chat",
+    "ChatKind",
+    "ChatStatus",
     "ClubKind",
     "Consent",
     "Council",

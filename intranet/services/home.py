@@ -50,6 +50,13 @@ def panels_for(user: User, today: date | None = None) -> list[Panel]:
         panels.append(_student_panel(user, today))
     if Role.PARENT in roles:
         panels.append(_parent_panel(user, today))
+    if roles & {Role.HEAD, Role.TUTOR, Role.TEACHER}:
+        from intranet.services.chats import compliance as chat_compliance
+
+        board = chat_compliance.missing_for(user, today)
+        mine = board.for_owner(user.id) if board is not None else None
+        if mine is not None and mine.missing:
+            panels.append(Panel("chats_missing", data={"board": board, "mine": mine}))
     if roles:
         from intranet.services.channels import reading as channel_reading
 
