@@ -438,3 +438,24 @@ def test_two_tutors_may_work_together(make, admin, group):
         select(TutorAssignment).where(TutorAssignment.group_id == group.id)
     ).all()
     assert {r.tutor_id for r in rows if r.ends_on is None} == {first.id, second.id}
+
+
+@pytest.mark.pg
+def test_a_movement_that_cannot_be_applied_waits_and_says_why(make, order):
+    actor = make.user("admin")
+    person = make.user("admin", "teacher", last_name="Последняя")
+    m = movement.leave(
+        actor, person, successor_id=None, effective_on=LATER, basis_id=order.id, today=TODAY
+    )
+    actor.is_active = False  # meanwhile the other administrator's account was closed
+    db.session.commit()
+    assert movement.apply_due(LATER) == 0
+    assert m.status is MovementStatus.SCHEDULED and person.is_active
+    assert "Последнего администратора" in m.outcome["error"]
+    assert movement.apply_due(LATER) == 0  # tried again, reported once
+    from intranet.models import AuditEvent
+
+    failures = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "movement.apply_failed")
+    ).all()
+    assert len(failures) == 1

@@ -23,6 +23,7 @@ from intranet.services.errors import PermissionDenied, ValidationFailed
 from intranet.services.imports import parents, students
 from intranet.services.imports.common import Change, Preview, RowError
 from intranet.services.imports.reading import MAX_ROWS, decode, read_table
+from intranet.services.onboarding.common import unique_guard
 
 KINDS = {"students": students, "parents": parents}
 STASH_HOURS = 24
@@ -107,7 +108,10 @@ def run_import(
     path = _stashed(actor, key)
     module, result = _plan(kind, path.read_bytes(), starts_on)
     started = time.perf_counter()
-    counts = module.run(result, actor=actor, starts_on=starts_on)
+    with unique_guard(
+        _("Someone changed the same people during the import; check the file again.")
+    ):
+        counts = module.run(result, actor=actor, starts_on=starts_on)
     audit.record(
         f"import.{kind}",
         actor=actor,

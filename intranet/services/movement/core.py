@@ -23,7 +23,7 @@ from intranet.models import (
 )
 from intranet.models.base import utcnow
 from intranet.services import accounts, audit
-from intranet.services.errors import InvalidTransition, PermissionDenied
+from intranet.services.errors import DomainError, InvalidTransition, PermissionDenied
 from intranet.services.movement import handover
 
 K = MovementKind
@@ -211,10 +211,23 @@ def apply_due(today: date) -> int:
         .order_by(Movement.effective_on, Movement.id)
         .limit(500)
     ).all()
+    applied = 0
     for movement in due:
         actor = db.session.get(User, movement.created_by_id) if movement.created_by_id else None
-        apply(movement, actor=actor)
-    return len(due)
+        try:
+            with db.session.begin_nested():
+                apply(movement, actor=actor)
+        except DomainError as error:
+            # E.g. the leaving person became the last administrator meanwhile. The movement
+            # stays scheduled and says why; an admin sees it on its page and acts.
+            if (movement.outcome or {}).get("error") != error.message:
+                movement.outcome = {"error": error.message}
+                audit.record(
+                    "movement.apply_failed", actor=None, obj=movement, summary=error.message
+                )
+        else:
+            applied += 1
+    return applied
 
 
 def history_for(person_id: int) -> list[Movement]:

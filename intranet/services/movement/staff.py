@@ -15,6 +15,7 @@ from intranet.models.people import STAFF_ROLES, TEACHING_ROLES
 from intranet.services import accounts, documents
 from intranet.services.errors import InvalidTransition, ValidationFailed
 from intranet.services.movement import core, handover
+from intranet.services.onboarding.common import unique_guard
 from intranet.services.structure import clean
 
 # Administrators are appointed on the admins page (§2.1), not by hiring.
@@ -54,15 +55,16 @@ def hire(
     if not clean(first_name):
         raise ValidationFailed(_("Enter the first name."), "first_name")
     basis = documents.get_basis(basis_id)
-    person = accounts.create_person(
-        actor=actor,
-        last_name=clean(last_name)[:80],
-        first_name=clean(first_name)[:80],
-        middle_name=clean(middle_name)[:80],
-        email=email,
-        phone=phone,
-        roles=wanted,
-    )
+    with unique_guard():
+        person = accounts.create_person(
+            actor=actor,
+            last_name=clean(last_name)[:80],
+            first_name=clean(first_name)[:80],
+            middle_name=clean(middle_name)[:80],
+            email=email,
+            phone=phone,
+            roles=wanted,
+        )
     if confirm_teacher and wanted & TEACHING_ROLES:
         accounts.confirm_teacher(person, actor=actor)
     if effective_on > today:

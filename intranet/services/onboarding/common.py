@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import segno
 from flask import has_request_context, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from intranet.extensions import db
 from intranet.models import Consent, User
@@ -43,3 +46,18 @@ def record_consent(user: User, *, context: str, now: datetime | None = None) -> 
 def qr_data_uri(url: str) -> str:
     """A QR code of the link as an SVG data: URI (the CSP allows data: images)."""
     return segno.make(url, error="m").svg_data_uri(scale=5, border=2)
+
+
+@contextmanager
+def unique_guard(message: str | None = None, field: str | None = None) -> Iterator[None]:
+    """A check for a free e-mail or phone can race with another save; the unique constraint
+    cannot: its violation becomes a message instead of an error page."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as error:
+        raise ValidationFailed(
+            message
+            or _("Someone has just used the same e-mail, phone or ID. Check and try again."),
+            field,
+        ) from error

@@ -37,7 +37,7 @@ from intranet.services.errors import (
     ValidationFailed,
 )
 from intranet.services.mail import external_url, queue_mail, register_kind
-from intranet.services.onboarding.common import record_consent, require_consent
+from intranet.services.onboarding.common import record_consent, require_consent, unique_guard
 from intranet.services.onboarding.invitations import LinkState, resolve
 from intranet.services.phones import normalize_phone
 from intranet.services.structure import clean, search_terms
@@ -146,16 +146,17 @@ def register(
         raise ValidationFailed(_("Staff need an e-mail address to sign in."), "email")
     email, phone_norm = _check_new_contacts(email, phone)
     require_consent(consent)
-    user = accounts.create_person(
-        actor=None,
-        last_name=last_name[:80],
-        first_name=first_name[:80],
-        middle_name=clean(middle_name)[:80],
-        email=email,
-        phone=phone_norm,
-        roles=(),
-        password=password,
-    )
+    with unique_guard():
+        user = accounts.create_person(
+            actor=None,
+            last_name=last_name[:80],
+            first_name=first_name[:80],
+            middle_name=clean(middle_name)[:80],
+            email=email,
+            phone=phone_norm,
+            roles=(),
+            password=password,
+        )
     record_consent(user, context="registration", now=now)
     request_ = _new_request(user, invitation, relation=relation, now=now)
     audit.record(
