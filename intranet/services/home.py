@@ -50,6 +50,11 @@ def panels_for(user: User, today: date | None = None) -> list[Panel]:
         panels.append(_student_panel(user, today))
     if Role.PARENT in roles:
         panels.append(_parent_panel(user, today))
+    if roles & {Role.STUDENT, Role.PARENT}:
+        from intranet.services import chats as chat_registry
+
+        sections = chat_registry.joinable_for(user, today)
+        panels.append(Panel("chats_join", data={"sections": sections}))
     if roles & {Role.HEAD, Role.TUTOR, Role.TEACHER}:
         from intranet.services.chats import compliance as chat_compliance
 

@@ -4,11 +4,14 @@ Compliance (which mandated chats exist and which are missing) is in `compliance`
 
 from __future__ import annotations
 
+import base64
+import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+import segno
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, select
@@ -22,6 +25,7 @@ from intranet.models import (
     ChatStatus,
     Discipline,
     ExtracurricularGroup,
+    Guardian,
     Organisation,
     Platform,
     Role,
@@ -348,3 +352,57 @@ def values_of(chat: Chat) -> dict[str, Any]:
         "status": chat.status.value,
         "notes": chat.notes,
     }
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of a link as a base64 SVG data URI (an <img> source; CSP allows data:)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+JoinSection = tuple[str, list[tuple[Chat, str]]]
+
+
+def _group_chats(group_ids: set[int], kinds: tuple[ChatKind, ...]) -> list[Chat]:
+    if not group_ids:
+        return []
+    query = (
+        select(Chat)
+        .options(joinedload(Chat.group), joinedload(Chat.discipline))
+        .where(
+            Chat.status == ChatStatus.ACTIVE,
+            Chat.group_id.in_(group_ids),
+            Chat.kind.in_(kinds),
+        )
+        .order_by(Chat.kind, Chat.title_key)
+    )
+    return list(db.session.scalars(query))
+
+
+def joinable_for(user: User, today: date) -> list[JoinSection]:
+    """The chats a student or parent should be in (§2.5, §2.6), each with its QR code.
+
+    A student: their group's chat with the tutor and per discipline. A parent: the chat of
+    each child's group with its parents, one section per child."""
+    roles = policy.effective_roles(user)
+    sections: list[JoinSection] = []
+    if Role.STUDENT in roles:
+        groups = policy.student_group_ids(user.id, today)
+        found = _group_chats(groups, (ChatKind.TUTOR_STUDENTS, ChatKind.TEACHER_GROUP_DISCIPLINE))
+        if found:
+            sections.append(("", [(c, qr_data_uri(c.invite_url)) for c in found]))
+    if Role.PARENT in roles:
+        children = db.session.execute(
+            select(User.id, User.first_name, User.last_name)
+            .join(Guardian, Guardian.student_id == User.id)
+            .where(Guardian.parent_id == user.id, Guardian.is_confirmed.is_(True))
+            .order_by(User.last_name, User.first_name)
+        ).all()
+        for child_id, first, last in children:
+            groups = policy.student_group_ids(child_id, today)
+            found = _group_chats(groups, (ChatKind.TUTOR_PARENTS,))
+            if found:
+                name = f"{first} {last}".strip()
+                sections.append((name, [(c, qr_data_uri(c.invite_url)) for c in found]))
+    return sections
