@@ -8,10 +8,10 @@ def register_blueprints(app: Flask) -> None:
     from intranet.blueprints.auth import bp as auth_bp
     from intranet.blueprints.channels import bp as channels_bp
     from intranet.blueprints.chats import bp as chats_bp
-    from intranet.blueprints.events import bp as events_bp
-    from intranet.blueprints.feeds import bp as feeds_bp
     from intranet.blueprints.councils import bp as councils_bp
     from intranet.blueprints.documents import bp as documents_bp
+    from intranet.blueprints.events import bp as events_bp
+    from intranet.blueprints.feeds import bp as feeds_bp
     from intranet.blueprints.helpdesk import bp as helpdesk_bp
     from intranet.blueprints.imports import bp as imports_bp
     from intranet.blueprints.mail import bp as mail_bp
@@ -28,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(structure_bp, url_prefix="/structure")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(mail_bp, url_prefix="/admin/mail")
+    app.register_blueprint(helpdesk_bp, url_prefix="/helpdesk")
     app.register_blueprint(events_bp, url_prefix="/events")
     app.register_blueprint(feeds_bp, url_prefix="/feeds")
     app.register_blueprint(channels_bp)
@@ -38,4 +39,3 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(councils_bp, url_prefix="/councils")
     app.register_blueprint(chats_bp, url_prefix="/chats")
     app.register_blueprint(imports_bp, url_prefix="/imports")
-    app.register_blueprint(helpdesk_bp, url_prefix="/helpdesk")

@@ -70,12 +70,6 @@ def test_role_signs_in_and_sees_home(role, browser_page, axe, artifacts):
     page.screenshot(path=artifacts / f"home-{role}-390.png", full_page=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="colour contrast below WCAG AA on the admin's desktop home: the navbar links "
-    "(Bootstrap's dimmed navbar-dark colour on bg-primary) and the link in the channels "
-    "panel's alert-info (needs class alert-link); remove this marker when both are fixed",
-)
 def test_home_page_on_desktop_is_accessible(browser_page, axe):
     """At desktop width the navigation is expanded, so its links are checked too."""
     page = browser_page("admin", viewport={"width": 1280, "height": 900})
