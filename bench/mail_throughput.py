@@ -9,12 +9,18 @@ first message received to the last, so process start-up is left out. Then a faul
 killed with SIGKILL at random moments while delivering, restarted, some recipients refused
 with 550; it reports sent, lost, duplicates and dead. Prints lines like
 
-    bench mail_worker1 msgs_per_s=<n> sent=<n> duplicates=<n> db=sqlite
+    bench mail_worker1 msgs_per_s=<n> per_worker=<n> sent=<n> lost=<n> duplicates=<n> db=sqlite
+        cpu_ms_per_msg=<ms> cpu_bound_msgs_per_s=<n>
+
+cpu_ms_per_msg is the worker's own CPU per message (start-up measured apart and left out), a
+figure that other load on the machine hardly skews; cpu_bound_msgs_per_s is what one worker
+reaches with a core to itself. mail_queue is queue_mail's rate (render, build, INSERT).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import signal
 import subprocess
@@ -71,8 +77,6 @@ def _database(kind: str, workdir: Path) -> str:
     workdir.mkdir(parents=True, exist_ok=True)
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'mail-bench.sqlite3'}"
-    import os
-
     import psycopg
 
     base = os.environ["INTRANET_TEST_DATABASE_URL"]
@@ -84,8 +88,11 @@ def _database(kind: str, workdir: Path) -> str:
     return base.rpartition("/")[0] + "/intranet_outbox_bench"
 
 
-def _fill(url: str, workdir: Path, count: int, *, refuse_every: int = 0) -> tuple[float, list]:
-    """A fresh schema and `count` queued messages; returns queue_mail's rate and the ids."""
+def _fill(
+    url: str, workdir: Path, count: int, *, refuse_every: int = 0
+) -> tuple[tuple[float, float], list]:
+    """A fresh schema and `count` queued messages; returns queue_mail's rate (messages per
+    second, CPU milliseconds per message) and the Message-IDs."""
     from types import SimpleNamespace
 
     from sqlalchemy import insert
@@ -109,9 +116,12 @@ def _fill(url: str, workdir: Path, count: int, *, refuse_every: int = 0) -> tupl
     with app.app_context():
         db.drop_all()
         db.create_all()
+        if not count:
+            db.engine.dispose()
+            return (0.0, 0.0), []
         # queue_mail's own rate, on a sample: rendering, building and the INSERT.
         sample = min(count, 300)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with app.test_request_context():
             rows = [
                 queue_mail(
@@ -124,6 +134,7 @@ def _fill(url: str, workdir: Path, count: int, *, refuse_every: int = 0) -> tupl
                 for n in range(sample)
             ]
         queue_rate = sample / (time.perf_counter() - started)
+        queue_cpu_ms = (time.process_time() - cpu_started) * 1000 / sample
         template = [
             {
                 c.key: getattr(r, c.key)
@@ -148,7 +159,7 @@ def _fill(url: str, workdir: Path, count: int, *, refuse_every: int = 0) -> tupl
         db.session.execute(insert(OutboxMessage), values)
         db.session.commit()
         db.engine.dispose()
-    return queue_rate, ids
+    return (queue_rate, queue_cpu_ms), ids
 
 
 def _start_worker(url: str, workdir: Path, port: int, log: Path, *extra: str) -> subprocess.Popen:
@@ -175,49 +186,71 @@ def _start_worker(url: str, workdir: Path, port: int, log: Path, *extra: str) ->
     )
 
 
-def _wait(procs: list[subprocess.Popen], log: Path) -> None:
+def _wait(procs: list[subprocess.Popen], log: Path) -> float:
+    """Wait for the workers; returns the CPU seconds they used (user + system)."""
+    cpu = 0.0
+    deadline = time.monotonic() + WORKER_TIMEOUT
     for proc in procs:
-        try:
-            proc.wait(timeout=WORKER_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise RuntimeError(f"worker timed out; see {log}") from None
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"worker timed out; see {log}")
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        cpu += usage.ru_utime + usage.ru_stime
         if proc.returncode != 0:
             raise RuntimeError(f"worker exited with {proc.returncode}; see {log}")
+    return cpu
+
+
+def _startup_cpu(url: str, workdir: Path, port: int) -> float:
+    """CPU seconds a worker spends starting and stopping with nothing to send."""
+    _fill(url, workdir, 0)
+    log = workdir / "worker-idle.log"
+    return _wait([_start_worker(url, workdir, port, log, "--drain")], log)
 
 
 def throughput(kind: str, workers: int, messages: int, workdir: Path) -> list[str]:
     url = _database(kind, workdir)
-    queue_rate, ids = _fill(url, workdir, messages)
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     log = workdir / f"worker-{kind}-{workers}.log"
     try:
+        idle = _startup_cpu(url, workdir, port) if workers == 1 else None
+        queue_rate, ids = _fill(url, workdir, messages)
         procs = [
             _start_worker(url, workdir, port, log, "--drain", "--max-seconds", "240")
             for _ in range(workers)
         ]
-        _wait(procs, log)
+        cpu = _wait(procs, log)
     finally:
         controller.stop()
     received = Counter(sink.ids)
     lost = len(set(ids) - set(received))
     duplicates = sum(n - 1 for n in received.values())
     rate = sink.rate()
-    lines = [
-        f"bench mail_worker{workers}{'' if kind == 'sqlite' else '_pg'} msgs_per_s={rate:.0f} "
+    suffix = "" if kind == "sqlite" else "_pg"
+    line = (
+        f"bench mail_worker{workers}{suffix} msgs_per_s={rate:.0f} "
         f"per_worker={rate / workers:.0f} sent={len(received)} lost={lost} "
         f"duplicates={duplicates} db={kind}"
-    ]
-    if workers == 1:
-        lines.insert(
-            0,
-            f"bench mail_queue{'' if kind == 'sqlite' else '_pg'} "
-            f"msgs_per_s={queue_rate:.0f} db={kind}",
-        )
-    return lines
+    )
+    if idle is None:
+        return [line]
+    # The worker's own CPU per message, start-up left out: a cost that other load on the
+    # machine does not skew, and the rate one worker would reach with a core to itself.
+    cpu_ms = max(cpu - idle, 0.0) * 1000 / max(len(received), 1)
+    line += f" cpu_ms_per_msg={cpu_ms:.2f} cpu_bound_msgs_per_s={1000 / max(cpu_ms, 0.01):.0f}"
+    queue = (
+        f"bench mail_queue{suffix} msgs_per_s={queue_rate[0]:.0f} "
+        f"cpu_ms_per_msg={queue_rate[1]:.2f} db={kind}"
+    )
+    return [queue, line]
 
 
 def faults(kind: str, messages: int, kills: int, workdir: Path) -> str:
@@ -280,8 +313,6 @@ def _count_dead(url: str, workdir: Path) -> int:
 
 def run(messages: int = DEFAULT_MESSAGES) -> list[str]:
     """Every figure, as printed lines (bench/__main__.py calls this)."""
-    import os
-
     kinds = ["sqlite"] + (["pg"] if os.environ.get("INTRANET_TEST_DATABASE_URL") else [])
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mail-bench-") as tmp:
