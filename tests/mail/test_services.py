@@ -367,3 +367,12 @@ def test_a_failing_job_is_rolled_back_and_its_error_kept(app, job_registry, make
     assert count_rows() == 0
     with pytest.raises(ValueError):
         job_registry.register_job("test.never", 0, lambda: None)
+
+
+def test_a_stored_address_that_is_not_one_is_left_out(app, make):
+    good = make.user("student", email="good@example.test")
+    broken = make.user("student", email="broken@localhost")
+    with app.test_request_context():
+        row = mail.queue_mail("mail.test", [broken, good], "x", "test", {"user": PERSON})
+        assert row.recipients == ["good@example.test"]
+        assert mail.queue_mail("mail.test", broken, "x", "test", {"user": PERSON}) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from email.headerregistry import Address
@@ -28,6 +29,8 @@ from intranet.services.mail.message import (
     render_parts,
 )
 
+log = logging.getLogger("intranet.mail")
+
 
 def queue_mail(
     kind: str,
@@ -51,7 +54,8 @@ def queue_mail(
     an address, disabled accounts and those who switched this kind off are left out; when
     nobody is left, nothing is queued and None is returned. `subject` may be a lazy string:
     it is rendered with the templates email/<template>.txt and .html in the language of the
-    first person addressed (or `locale`).
+    first person addressed (or `locale`). `send_after` holds the message until then;
+    `message_id` (from new_message_id(tag)) lets a reply be matched to what was sent.
     """
     spec = get_kind(kind)
     to_list = _as_list(to)
@@ -120,11 +124,14 @@ def _as_list(value: Recipient | Sequence[Recipient] | None) -> list[Recipient]:
 def _addresses(recipients: Iterable[Recipient], welcome: set[int]) -> list[Address]:
     result = []
     for r in recipients:
-        if isinstance(r, User):
-            if r.id in welcome:
+        if not isinstance(r, User):
+            result.append(parse_address(r))  # the caller's own value: refused if malformed
+        elif r.id in welcome:
+            try:
                 result.append(address(r.full_name, r.email or ""))
-        else:
-            result.append(parse_address(r))
+            except ValueError:
+                # A stored address that is not one (an old import): the others still get it.
+                log.warning("user %s has an unusable e-mail address; left out", r.id)
     return result
 
 
