@@ -247,7 +247,11 @@ def labels() -> dict[str, dict[str, str]]:
     locale = _locale()
     return {
         table: {m.value: _label(table, m.value, locale) for m in enum}
-        for table, enum in (("category", Category), ("priority", Priority), ("status", TicketStatus))
+        for table, enum in (
+            ("category", Category),
+            ("priority", Priority),
+            ("status", TicketStatus),
+        )
     }
 
 
