@@ -11,15 +11,20 @@ from tests.onboarding.helpers import council, document, join_request
 from tests.views.test_people import counted_queries
 
 
+def page_queries(statements: list[str]) -> list[str]:
+    """Leave out the college's time zone: it is cached for 30 seconds, and on a slow machine
+    the cache may run out between two requests of one test."""
+    return [s for s in statements if "FROM organisation" not in s]
+
+
 def same_cost(client, path: str, add_rows) -> None:
-    client.get(path)  # the college's time zone is cached after the first request
     add_rows(2)
     with counted_queries() as few:
         assert client.get(path).status_code == 200
     add_rows(20)
     with counted_queries() as many:
         assert client.get(path).status_code == 200
-    assert len(many) == len(few), path
+    assert len(page_queries(many)) == len(page_queries(few)), path
 
 
 def test_the_request_queue(client, login_as, make, group):
@@ -77,14 +82,13 @@ def test_the_documents_register_and_a_council(client, login_as, make):
 def test_a_tutors_invitation_page_does_not_query_per_group(client, login_as, make, group):
     tutor = login_as("tutor", "teacher")
     make.tutor_of(tutor, group)
-    client.get("/onboarding/")
     with counted_queries() as few:
         client.get("/onboarding/")
     for _ in range(10):
         make.group()
     with counted_queries() as many:
         page = client.get("/onboarding/")
-    assert len(many) == len(few)
+    assert len(page_queries(many)) == len(page_queries(few))
     assert f"/onboarding/groups/{group.id}/activation" in page.text
 
 
