@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from intranet import policy
@@ -263,21 +263,24 @@ def requester_query(user: User) -> Select:
 
 
 def load_for_page(ticket_id: int, *, staff: bool) -> Ticket | None:
-    """A ticket with what its page shows, in a fixed number of queries."""
-    ticket = db.session.scalar(
+    """A ticket with what its page shows, in a fixed number of queries.
+
+    The people shown are loaded without their roles (the page shows names only); should
+    anything ask for a role, it is loaded then rather than failing."""
+    no_roles = lazyload(User.roles)
+    return db.session.scalar(
         select(Ticket)
         .where(Ticket.id == ticket_id)
         .options(
-            selectinload(Ticket.requester),
-            selectinload(Ticket.for_student),
-            selectinload(Ticket.assignee),
-            selectinload(Ticket.incident),
+            joinedload(Ticket.requester).options(no_roles),
+            joinedload(Ticket.for_student).options(no_roles),
+            joinedload(Ticket.assignee).options(no_roles),
+            joinedload(Ticket.incident),
             selectinload(Ticket.vendor_cases),
             selectinload(Ticket.messages).selectinload(TicketMessage.attachments),
-            selectinload(Ticket.messages).selectinload(TicketMessage.author),
+            selectinload(Ticket.messages).joinedload(TicketMessage.author).options(no_roles),
         )
     )
-    return ticket
 
 
 def visible_messages(ticket: Ticket, *, staff: bool) -> list[TicketMessage]:
