@@ -2,7 +2,7 @@
 
 Upload → preview (row-level errors, what would be added, changed or left alone; nothing is
 written) → import of the valid rows in bulk. The uploaded file waits between the two steps
-under instance/imports, named for the admin who sent it.
+in an imports folder beside the uploads one, named for the admin who sent it.
 """
 
 from __future__ import annotations
@@ -75,7 +75,10 @@ def preview(actor: User, kind: str, data: bytes, *, starts_on: date) -> Preview:
 
 
 def _stash_dir() -> Path:
-    return Path(current_app.instance_path) / "imports"
+    """Beside the uploads folder (instance/imports by default), outside static/."""
+    configured = current_app.config.get("UPLOAD_DIR")
+    base = Path(configured).parent if configured else Path(current_app.instance_path)
+    return base / "imports"
 
 
 def stash(actor: User, data: bytes) -> str:
