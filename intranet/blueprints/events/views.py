@@ -14,6 +14,7 @@ from intranet.blueprints.events.forms import AlarmForm, BroadcastForm, CancelFor
 from intranet.extensions import db
 from intranet.i18n import local_today, local_zone
 from intranet.models import EventKind
+from intranet.policy import effective_roles
 from intranet.services import events as events_service
 from intranet.services.events import ical, notify, queries
 from intranet.web import require
@@ -41,12 +42,28 @@ def _day(value: str | None, default: date) -> date:
         return default
 
 
-def _calendar_context(filters: queries.Filters) -> dict:
-    return {
-        "filters": filters,
-        "choices": queries.filter_choices(current_user),
-        "kinds": list(EventKind),
-    }
+def _calendar_context(filters: queries.Filters, keep: dict) -> dict:
+    """The filters, and the calendar's toolbar (kept per audience, roles and query string)."""
+
+    def toolbar() -> str:
+        return render_template(
+            "events/_calendar_nav.html",
+            filters=filters,
+            keep=keep,
+            choices=queries.filter_choices(current_user),
+            kinds=list(EventKind),
+        )
+
+    key = queries.page_key(
+        current_user,
+        "toolbar",
+        request.endpoint,
+        tuple(sorted(keep.items())),
+        filters,
+        effective_roles(current_user),
+    )
+    # Our own template's output, escaped when it was rendered.
+    return {"filters": filters, "toolbar": Markup(queries.cached(key, toolbar))}  # noqa: S704
 
 
 @bp.route("/")
@@ -80,7 +97,7 @@ def month():
         previous=(first - timedelta(days=1)).replace(day=1),
         following=(first + timedelta(days=32)).replace(day=1),
         today=today,
-        **_calendar_context(filters),
+        **_calendar_context(filters, {"month": first.strftime("%Y-%m")}),
     )
 
 
@@ -106,7 +123,7 @@ def week():
         previous=monday - timedelta(days=7),
         following=monday + timedelta(days=7),
         today=today,
-        **_calendar_context(filters),
+        **_calendar_context(filters, {"date": monday.isoformat()}),
     )
 
 
@@ -120,7 +137,11 @@ def agenda():
     query = queries.agenda_query(current_user, queries.local_midnight(start), filters)
     page = db.paginate(query, per_page=30, max_per_page=100, error_out=False)
     return render_template(
-        "events/agenda.html", page=page, start=start, today=today, **_calendar_context(filters)
+        "events/agenda.html",
+        page=page,
+        start=start,
+        today=today,
+        **_calendar_context(filters, {"from": start.isoformat()}),
     )
 
 

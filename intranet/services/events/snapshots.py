@@ -131,6 +131,10 @@ def load(ids: Sequence[int]) -> dict[int, SimpleNamespace]:
                 location=r.location,
             )
         )
+    # A plain session's one occurrence repeats the session: only series need their own.
+    series = [event_id for event_id, e in events.items() if e.rrule]
+    if not series:
+        series = [-1]
     occurrences = select(
         _O.event_id,
         _O.session_id,
@@ -141,7 +145,7 @@ def load(ids: Sequence[int]) -> dict[int, SimpleNamespace]:
         _O.location,
         _O.is_moved,
         _O.is_cancelled,
-    ).where(_O.event_id.in_(ids))
+    ).where(_O.event_id.in_(series))
     for r in db.session.execute(occurrences.order_by(_O.starts_at)).all():
         events[r.event_id].occurrences.append(
             SimpleNamespace(
