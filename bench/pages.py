@@ -35,29 +35,6 @@ PAGES: list[Page] = [
 ]
 
 
-# --- help desk -------------------------------------------------------------------------------
-
-
-def _escalated_ticket() -> str:
-    """The demo's ticket with the longest conversation: forwarded to the vendor."""
-    from intranet.extensions import db
-    from intranet.models import Ticket
-
-    ticket_id = db.session.scalar(
-        db.select(Ticket.id).where(Ticket.subject == "Видеоурок обрывается через минуту").limit(1)
-    )
-    return f"/helpdesk/tickets/{ticket_id}"
-
-
-PAGES += [
-    Page("helpdesk_queue", "/helpdesk/queue", "admin"),
-    Page("helpdesk_ticket", _escalated_ticket, "admin"),
-    Page("helpdesk_mine", "/helpdesk/mine", "student"),
-    Page("helpdesk_public_form", "/helpdesk/public/login"),
-    Page("helpdesk_help", "/helpdesk/help"),
-]
-
-
 # --- channels --------------------------------------------------------------------------------
 
 
@@ -111,6 +88,29 @@ PAGES += [
     Page("announcement", _newest_announcement, "student"),
     Page("announcements_review", "/announcements/?tab=review", "deputy"),
     Page("announcement_work", _in_review, "deputy"),
+]
+
+
+# --- help desk -------------------------------------------------------------------------------
+
+
+def _escalated_ticket() -> str:
+    """The demo's ticket with the longest conversation: forwarded to the vendor."""
+    from intranet.extensions import db
+    from intranet.models import Ticket
+
+    ticket_id = db.session.scalar(
+        db.select(Ticket.id).where(Ticket.subject == "Видеоурок обрывается через минуту").limit(1)
+    )
+    return f"/helpdesk/tickets/{ticket_id}"
+
+
+PAGES += [
+    Page("helpdesk_queue", "/helpdesk/queue", "admin"),
+    Page("helpdesk_ticket", _escalated_ticket, "admin"),
+    Page("helpdesk_mine", "/helpdesk/mine", "student"),
+    Page("helpdesk_public_form", "/helpdesk/public/login"),
+    Page("helpdesk_help", "/helpdesk/help"),
 ]
 
 

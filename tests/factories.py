@@ -286,9 +286,6 @@ def ticket(
 # --- events (appended by the events area) ----------------------------------------------------
 
 
-# --- events (appended by the events area) ----------------------------------------------------
-
-
 def room(name: str | None = None, building: str = "Корпус 1", commit: bool = True):
     from intranet.models import Room
 
