@@ -18,7 +18,7 @@ from intranet.models.channels import (
     RoundState,
     Verdict,
 )
-from intranet.models.chats import Chat, ChatKind, ChatStatus
+from intranet.models.chats import Chat, ChatDigestSent, ChatKind, ChatLinkSent, ChatStatus
 from intranet.models.councils import (
     ClubKind,
     Council,
@@ -87,7 +87,9 @@ __all__ = [
     "AdminAction",
     "AdminAppointment",
     "Chat",
+    "ChatDigestSent",
     "ChatKind",
+    "ChatLinkSent",
     "ChatStatus",
     "ClubKind",
     "Consent",

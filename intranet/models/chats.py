@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from intranet.models.base import Base, TimestampMixin, relationship
+from intranet.models.base import Base, TimestampMixin, UTCDateTime, relationship, utcnow
 from intranet.models.councils import ExtracurricularGroup
 from intranet.models.people import User
 from intranet.models.structure import Discipline, Platform, StudyGroup
@@ -87,3 +87,30 @@ class Chat(TimestampMixin, Base):
     group: Mapped[StudyGroup | None] = relationship()
     discipline: Mapped[Discipline | None] = relationship()
     club: Mapped[ExtracurricularGroup | None] = relationship()
+
+
+class ChatLinkSent(Base):
+    """That a chat's invitation link was e-mailed to a person (§2.5, §2.6): the last time, by
+    whom, and how many times. One row per chat and person."""
+
+    __tablename__ = "chat_link_sent"
+    __table_args__ = (UniqueConstraint("chat_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chat.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    times: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ChatDigestSent(Base):
+    """When a keeper was last sent the weekly digest of their missing chats."""
+
+    __tablename__ = "chat_digest_sent"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    missing: Mapped[int] = mapped_column(Integer, default=0)
