@@ -69,6 +69,7 @@ from intranet.models.onboarding import (
 )
 from intranet.models.outbox import JobRun, MailPreference, OutboxMessage, OutboxStatus
 from intranet.models.people import Guardian, LoginSession, Role, TeacherStatus, User, UserRole
+from intranet.models.stats import PlatformSnapshot
 from intranet.models.structure import (
     Department,
     Discipline,
@@ -160,6 +161,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Platform",
+    "PlatformSnapshot",
     "Role",
     "Speciality",
     "StudyForm",
