@@ -914,6 +914,7 @@ ROLE_ACTIONS.update(
         "chats.register": frozenset({A, H, TU, TE}),
         "chats.edit": frozenset({A, H, TU, TE}),  # narrowed: the owner, or an admin
         "chats.view_all": frozenset({A, H}),
+        "chats.send_links": frozenset({A, TU, TE}),  # narrowed: the group's tutor or teachers
     }
 )
 
@@ -928,4 +929,22 @@ def _may_edit_chat(user: User, roles: frozenset[Role], chat: Any) -> bool:
     return A in roles or chat.owner_id == user.id
 
 
-OBJECT_RULES.update({"chats.view": _may_view_chat, "chats.edit": _may_edit_chat})
+def _may_send_chat_links(user: User, roles: frozenset[Role], group: Any) -> bool:
+    """A group's chat links go out from an admin, its tutor or a teacher of the group."""
+    if A in roles:
+        return True
+    if not isinstance(group, StudyGroup) or group.is_archived:
+        return False
+    mine = (tutored_group_ids(user) if TU in roles else set()) | (
+        taught_group_ids(user) if TE in roles else set()
+    )
+    return group.id in mine
+
+
+OBJECT_RULES.update(
+    {
+        "chats.view": _may_view_chat,
+        "chats.edit": _may_edit_chat,
+        "chats.send_links": _may_send_chat_links,
+    }
+)

@@ -32,9 +32,17 @@ class Panel:
     data: dict = field(default_factory=dict)
 
 
-def panels_for(user: User, today: date | None = None) -> list[Panel]:
+def panels_for(
+    user: User, today: date | None = None, *, child_id: int | None = None
+) -> list[Panel]:
+    """The panels of this person's home page; `child_id` picks which of a parent's children
+    the chats panel shows (NotFound when it is not theirs)."""
     today = today or date.today()
     roles = policy.effective_roles(user)
+    if child_id is not None and Role.PARENT not in roles:
+        from intranet.services.errors import NotFound
+
+        raise NotFound("")
     panels: list[Panel] = []
     if user.is_teaching_staff and user.teacher_status is not TeacherStatus.CONFIRMED:
         panels.append(Panel("teacher_pending"))
@@ -53,8 +61,8 @@ def panels_for(user: User, today: date | None = None) -> list[Panel]:
     if roles & {Role.STUDENT, Role.PARENT}:
         from intranet.services import chats as chat_registry
 
-        sections = chat_registry.joinable_for(user, today)
-        panels.append(Panel("chats_join", data={"sections": sections}))
+        joinable = chat_registry.joinable_for(user, today, child_id)
+        panels.append(Panel("chats_join", data={"join": joinable}))
     if roles & {Role.HEAD, Role.TUTOR, Role.TEACHER}:
         from intranet.services.chats import compliance as chat_compliance
 

@@ -132,3 +132,69 @@ def test_departments_aggregate_their_groups(app, make):
     (row,) = [c for c in board.by_department() if c.key == dept.id]
     assert (row.expected, row.present, row.percent) == (6, 3, 50)
     assert board.total.expected == 6
+
+
+def test_the_head_is_expected_to_keep_both_councils_chats_only_when_they_exist(app, make):
+    head = make.user("head")
+    assert kinds(compliance.board(TODAY), owner_id=head.id) == [
+        ("head_deputies", False),
+        ("head_teachers", False),
+    ]
+    h.council(CouncilKind.STUDENTS, name="Студенческий совет")
+    h.council(CouncilKind.PARENTS, name="Родительский актив")
+    make.chat(head, "head_student_council")
+    board = compliance.board(TODAY)
+    assert kinds(board, owner_id=head.id) == [
+        ("head_deputies", False),
+        ("head_parents_council", False),
+        ("head_student_council", True),
+        ("head_teachers", False),
+    ]
+    (row,) = board.by_owner(compliance.HEAD_KINDS)
+    assert (row.key, row.expected, row.present) == (head.id, 4, 1)
+
+
+def test_a_new_teaching_assignment_adds_a_chat_and_a_removed_one_drops_it(app, make):
+    from intranet.extensions import db
+
+    teacher, successor = make.user("teacher"), make.user("teacher")
+    grp = make.group()
+    algo = make.discipline()
+    assignment = make.teaches(teacher, grp, algo)
+    make.chat(teacher, "teacher_group_discipline", group=grp, discipline=algo)
+    assert kinds(compliance.board(TODAY), owner_id=teacher.id) == [
+        ("teacher_group_discipline", True)
+    ]
+    # The discipline passes to another teacher: the expectation moves with it, and the old
+    # teacher's chat no longer covers it.
+    db.session.delete(assignment)
+    make.teaches(successor, grp, algo)
+    board = compliance.board(TODAY)
+    assert kinds(board, owner_id=teacher.id) == []
+    assert kinds(board, owner_id=successor.id) == [("teacher_group_discipline", False)]
+    assert compliance.missing_for(teacher, TODAY) is None
+
+
+def test_a_club_follows_its_leader_and_a_closed_club_expects_nothing(app, make):
+    first, second = make.user("teacher"), make.user("teacher")
+    club = h.club(leader=first)
+    h.club(leader=None)  # no leader yet: nobody to expect it of
+    make.chat(first, "teacher_extracurricular", club=club)
+    assert kinds(compliance.board(TODAY), club_id=club.id) == [("teacher_extracurricular", True)]
+    club.leader_id = second.id
+    board = compliance.board(TODAY)
+    assert [(e.owner_id, found) for e, found in board.items if e.club_id == club.id] == [
+        (second.id, False)
+    ]
+    club.is_active = False
+    assert not [e for e, _ in compliance.board(TODAY).items if e.club_id == club.id]
+
+
+def test_an_archived_group_leaves_the_board_with_its_teachers_chats(app, make):
+    tutor, teacher = make.user("tutor"), make.user("teacher")
+    grp = make.group()
+    make.tutor_of(tutor, grp)
+    make.teaches(teacher, grp, make.discipline())
+    assert compliance.board(TODAY).total.expected == 4
+    grp.is_archived = True
+    assert compliance.board(TODAY).total.expected == 0

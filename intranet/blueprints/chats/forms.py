@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectChoice,
@@ -75,4 +76,11 @@ class ChatForm(FlaskForm):
     )
     notes = TextAreaField(
         _l("Notes"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}
+    )
+
+
+class SendLinksForm(FlaskForm):
+    resend = BooleanField(
+        _l("Send again to those who already have the links"),
+        description=_l("Otherwise only people who have not been sent a chat's link get a letter."),
     )

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from flask_sqlalchemy.pagination import Pagination
 from wtforms import SelectChoice
 
 from intranet import i18n
 from intranet.blueprints.chats import bp
-from intranet.blueprints.chats.forms import ChatForm
-from intranet.blueprints.structure.common import int_arg, me, page_size, submit, text_arg
+from intranet.blueprints.chats.forms import ChatForm, SendLinksForm
+from intranet.blueprints.structure.common import (
+    FORM_ERRORS,
+    int_arg,
+    me,
+    page_size,
+    submit,
+    text_arg,
+)
 from intranet.extensions import db
-from intranet.models import Chat
+from intranet.models import Chat, StudyGroup
 from intranet.policy import can
 from intranet.services import chats
 from intranet.services.chats import compliance as chats_compliance
+from intranet.services.chats import digest as chats_digest  # noqa: F401 - its mail kind
+from intranet.services.chats import sending
 from intranet.web import require
 
 
@@ -42,6 +52,7 @@ def index():
         everyone=everyone,
         kinds=list(chats.KIND_LABELS.items()),
         statuses=list(chats.STATUS_LABELS.items()),
+        send_groups=sending.sendable_groups(me(), i18n.local_today()),
     )
 
 
@@ -187,3 +198,64 @@ def compliance():
     return render_template(
         "chats/compliance.html", board=board, total=board.total, view=view, page=page
     )
+
+
+# --- sending the links to a group (§2.5, §2.6) -------------------------------------------------
+
+
+def _sending_group(group_id: int) -> StudyGroup:
+    require("chats.send_links")
+    group = db.get_or_404(StudyGroup, group_id)
+    require("chats.send_links", group)
+    return group
+
+
+@bp.route("/groups/<int:group_id>/links", methods=["GET", "POST"])
+@login_required
+def links(group_id: int):
+    """Who has been sent which of the sender's chat links; POST e-mails those not yet sent."""
+    group = _sending_group(group_id)
+    form = SendLinksForm()
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                queued, without = sending.send(
+                    me(), group, i18n.local_today(), resend=bool(form.resend.data)
+                )
+        except FORM_ERRORS as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            if queued:
+                flash(
+                    ngettext(
+                        "%(num)d letter with chat links queued for sending.",
+                        "%(num)d letters with chat links queued for sending.",
+                        queued,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Nobody was waiting for a letter: there was nothing to send."), "info")
+            if without:
+                flash(
+                    ngettext(
+                        "%(num)d person has no e-mail address: give them the printed sheet.",
+                        "%(num)d people have no e-mail address: give them the printed sheet.",
+                        without,
+                    ),
+                    "warning",
+                )
+            return redirect(url_for("chats.links", group_id=group.id))
+    found = sending.roster(me(), group, i18n.local_today())
+    return render_template("chats/links.html", roster=found, form=form, group=group)
+
+
+@bp.route("/groups/<int:group_id>/sheet")
+@login_required
+def sheet(group_id: int):
+    """A printable sheet: each student of the group with the QR codes of their chats."""
+    group = _sending_group(group_id)
+    found = sending.roster(me(), group, i18n.local_today())
+    codes = {c.id: chats.qr_data_uri(c.invite_url) for c in found.chats}
+    return render_template("chats/sheet.html", roster=found, group=group, codes=codes)

@@ -5,6 +5,7 @@ Compliance (which mandated chats exist and which are missing) is in `compliance`
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 import segno
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from intranet import policy
@@ -25,6 +26,7 @@ from intranet.models import (
     ChatStatus,
     Discipline,
     ExtracurricularGroup,
+    ExtracurricularMember,
     Guardian,
     Organisation,
     Platform,
@@ -36,7 +38,7 @@ from intranet.models import (
 from intranet.models.base import fold
 from intranet.models.chats import GROUP_KINDS, HEAD_KINDS, TUTOR_KINDS
 from intranet.services import audit
-from intranet.services.errors import PermissionDenied, ValidationFailed
+from intranet.services.errors import NotFound, PermissionDenied, ValidationFailed
 
 KIND_LABELS = {
     ChatKind.HEAD_DEPUTIES: _l("Head with the deputies"),
@@ -354,6 +356,7 @@ def values_of(chat: Chat) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=1024)
 def qr_data_uri(url: str) -> str:
     """A QR code of a link as a base64 SVG data URI (an <img> source; CSP allows data:)."""
     buffer = io.BytesIO()
@@ -361,48 +364,92 @@ def qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-JoinSection = tuple[str, list[tuple[Chat, str]]]
+JoinItem = tuple[Chat, str]  # a chat and the QR code of its link
+
+
+@dataclass
+class Joinable:
+    """The chats a student or parent should be in (§2.5, §2.6), each with its QR code.
+
+    `own`: a student's own chats. `children`: a parent's children (id, name); the chats of
+    the one chosen (`child_id`) are in `child_items`."""
+
+    own: list[JoinItem]
+    children: list[tuple[int, str]]
+    child_id: int | None
+    child_items: list[JoinItem]
+
+    @property
+    def child_name(self) -> str:
+        return dict(self.children).get(self.child_id, "") if self.child_id else ""
+
+
+def _items(chats: list[Chat]) -> list[JoinItem]:
+    return [(c, qr_data_uri(c.invite_url)) for c in chats]
+
+
+def _joinable_query(*conditions) -> list[Chat]:
+    query = (
+        select(Chat)
+        .options(joinedload(Chat.group), joinedload(Chat.discipline), joinedload(Chat.club))
+        .where(Chat.status == ChatStatus.ACTIVE, or_(*conditions))
+        .order_by(Chat.kind, Chat.title_key, Chat.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def _group_chats(group_ids: set[int], kinds: tuple[ChatKind, ...]) -> list[Chat]:
     if not group_ids:
         return []
-    query = (
-        select(Chat)
-        .options(joinedload(Chat.group), joinedload(Chat.discipline))
+    return _joinable_query(Chat.group_id.in_(group_ids) & Chat.kind.in_(kinds))
+
+
+def _student_chats(student_id: int, today: date) -> list[Chat]:
+    """The student's group chats with the tutor and per discipline, and their clubs' chats."""
+    groups = policy.student_group_ids(student_id, today)
+    clubs = (
+        select(ExtracurricularMember.group_id)
+        .join(ExtracurricularGroup, ExtracurricularGroup.id == ExtracurricularMember.group_id)
         .where(
-            Chat.status == ChatStatus.ACTIVE,
-            Chat.group_id.in_(group_ids),
-            Chat.kind.in_(kinds),
+            ExtracurricularMember.user_id == student_id,
+            ExtracurricularGroup.is_active.is_(True),
         )
-        .order_by(Chat.kind, Chat.title_key)
     )
-    return list(db.session.scalars(query))
+    conditions = [
+        (Chat.kind == ChatKind.TEACHER_EXTRACURRICULAR) & Chat.club_id.in_(clubs),
+    ]
+    if groups:
+        conditions.append(
+            Chat.group_id.in_(groups)
+            & Chat.kind.in_((ChatKind.TUTOR_STUDENTS, ChatKind.TEACHER_GROUP_DISCIPLINE))
+        )
+    return _joinable_query(*conditions)
 
 
-def joinable_for(user: User, today: date) -> list[JoinSection]:
-    """The chats a student or parent should be in (§2.5, §2.6), each with its QR code.
+def children_of(parent: User) -> list[tuple[int, str]]:
+    """A parent's confirmed children as (id, «Имя Фамилия»), by name."""
+    rows = db.session.execute(
+        select(User.id, User.first_name, User.last_name)
+        .join(Guardian, Guardian.student_id == User.id)
+        .where(Guardian.parent_id == parent.id, Guardian.is_confirmed.is_(True))
+        .order_by(User.last_name, User.first_name, User.id)
+    ).all()
+    return [(cid, f"{first} {last}".strip()) for cid, first, last in rows]
 
-    A student: their group's chat with the tutor and per discipline. A parent: the chat of
-    each child's group with its parents, one section per child."""
+
+def joinable_for(user: User, today: date, child_id: int | None = None) -> Joinable:
+    """What the home page offers a student or parent to join.
+
+    A parent sees one child at a time: `child_id` (the first child when None). A child_id
+    that is not one of this person's children raises NotFound."""
     roles = policy.effective_roles(user)
-    sections: list[JoinSection] = []
-    if Role.STUDENT in roles:
-        groups = policy.student_group_ids(user.id, today)
-        found = _group_chats(groups, (ChatKind.TUTOR_STUDENTS, ChatKind.TEACHER_GROUP_DISCIPLINE))
-        if found:
-            sections.append(("", [(c, qr_data_uri(c.invite_url)) for c in found]))
-    if Role.PARENT in roles:
-        children = db.session.execute(
-            select(User.id, User.first_name, User.last_name)
-            .join(Guardian, Guardian.student_id == User.id)
-            .where(Guardian.parent_id == user.id, Guardian.is_confirmed.is_(True))
-            .order_by(User.last_name, User.first_name)
-        ).all()
-        for child_id, first, last in children:
-            groups = policy.student_group_ids(child_id, today)
-            found = _group_chats(groups, (ChatKind.TUTOR_PARENTS,))
-            if found:
-                name = f"{first} {last}".strip()
-                sections.append((name, [(c, qr_data_uri(c.invite_url)) for c in found]))
-    return sections
+    own = _items(_student_chats(user.id, today)) if Role.STUDENT in roles else []
+    children = children_of(user) if Role.PARENT in roles else []
+    if child_id is not None and child_id not in dict(children):
+        raise NotFound(_("This is not your child."))
+    chosen = child_id if child_id is not None else (children[0][0] if children else None)
+    items: list[JoinItem] = []
+    if chosen is not None:
+        groups = policy.student_group_ids(chosen, today)
+        items = _items(_group_chats(groups, (ChatKind.TUTOR_PARENTS,)))
+    return Joinable(own, children, chosen, items)
