@@ -74,6 +74,7 @@ ROLE_ACTIONS: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({A, H}),
     "mail.manage": frozenset({A}),
     "stats.view": frozenset({A, H}),
+    "stats.platform": frozenset({A}),  # enter the Sferum panel's figures
     "helpdesk.file": EVERYONE,  # and any active account: see ANY_ACCOUNT
     "helpdesk.view_ticket": EVERYONE,  # narrowed by the object rule below
     "helpdesk.attachment": EVERYONE,  # narrowed by the object rule below

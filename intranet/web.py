@@ -71,6 +71,7 @@ NAV = [
     ("chats.index", _l("Chats"), "chats.view"),
     ("events.month", _l("Events"), "events.view"),
     ("helpdesk.index", _l("Help desk"), "helpdesk.file"),
+    ("stats.index", _l("Statistics"), "stats.view"),
     ("admin.audit", _l("Audit log"), "audit.view"),
     ("mail.index", _l("Mail"), "mail.manage"),
 ]

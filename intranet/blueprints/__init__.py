@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     from intranet.blueprints.movement import bp as movement_bp
     from intranet.blueprints.onboarding import bp as onboarding_bp
     from intranet.blueprints.people import bp as people_bp
+    from intranet.blueprints.stats import bp as stats_bp
     from intranet.blueprints.structure import bp as structure_bp
     from intranet.blueprints.uploads import bp as uploads_bp
 
@@ -39,3 +40,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(councils_bp, url_prefix="/councils")
     app.register_blueprint(chats_bp, url_prefix="/chats")
     app.register_blueprint(imports_bp, url_prefix="/imports")
+    app.register_blueprint(stats_bp, url_prefix="/stats")
