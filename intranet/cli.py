@@ -1,4 +1,4 @@
-"""Flask commands: demo-data, create-admin, check-deploy, worker."""
+"""Flask commands: demo-data, create-admin, check-deploy, worker, backup, restore."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def init_app(app: Flask) -> None:
     from intranet.blueprints.helpdesk.commands import helpdesk
 
     app.cli.add_command(helpdesk)
+
+    from intranet.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("demo-data")
