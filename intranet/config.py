@@ -31,6 +31,14 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 12 * 3600  # absolute session lifetime, seconds
+    SESSION_IDLE_TIMEOUT = 2 * 3600  # a session unused this long ends, seconds
+    SESSION_TOUCH_SECONDS = 60  # a session's last use is written at most this often
+    # Roles that must sign in with a second factor (TOTP). None: admin and head when
+    # ENV is production, nobody elsewhere (the demo accounts sign in with a password).
+    REQUIRE_2FA_FOR: list[str] | None = None
+    TWO_FACTOR_ISSUER = "Колледж · Интранет"  # the account's name in the authenticator app
+    TWO_FACTOR_PENDING_SECONDS = 300  # time to enter the code after the password
+    TWO_FACTOR_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     ARGON2_TIME_COST = 2
@@ -137,6 +145,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["DEBUG"] = bool(app.config.get("DEBUG"))
+    if app.config.get("REQUIRE_2FA_FOR") is None:
+        production = app.config["ENV"] == "production"
+        app.config["REQUIRE_2FA_FOR"] = ["admin", "head"] if production else []
 
 
 def _key_file(path: Path) -> str:

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -58,6 +58,30 @@ def write_transaction() -> Iterator[Connection]:
     try:
         with db.engine.begin() as conn:
             yield conn
+    finally:
+        _writer.reset(token)
+
+
+@contextlib.contextmanager
+def short_write(wait_ms: int = 100) -> Iterator[Connection]:
+    """A transaction of its own for bookkeeping during a GET that gives up after a moment
+    (SQLite's busy timeout, PostgreSQL's lock timeout) instead of holding the request up."""
+    token = _writer.set(True)
+    try:
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            raw = conn.connection.driver_connection
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                with conn.begin():
+                    if not sqlite:
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'")
+                    yield conn
+            finally:
+                if sqlite:
+                    timeout = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+                    raw.execute(f"PRAGMA busy_timeout = {timeout}")
     finally:
         _writer.reset(token)
 

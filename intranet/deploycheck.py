@@ -46,6 +46,14 @@ def problems(app: Flask) -> list[str]:
         found.append("No upload limit: set INTRANET_MAX_CONTENT_LENGTH (bytes).")
     if not cfg.get("RATELIMIT_ENABLED", True):
         found.append("Sign-in throttling is off: unset INTRANET_RATELIMIT_ENABLED.")
+    required = {str(role) for role in cfg.get("REQUIRE_2FA_FOR") or ()}
+    if not {"admin", "head"} <= required:
+        found.append(
+            "Two-factor sign-in is not required for the admin and head roles: unset "
+            "INTRANET_REQUIRE_2FA_FOR (production requires it for both) or list both roles."
+        )
+    if not cfg.get("SESSION_IDLE_TIMEOUT"):
+        found.append("Sessions never end when idle: set INTRANET_SESSION_IDLE_TIMEOUT (seconds).")
     storage = cfg.get("RATELIMIT_STORAGE_URI") or "memory://"
     if storage.startswith("memory") and _workers(cfg) > 1:
         found.append(

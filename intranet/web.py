@@ -22,7 +22,11 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(user_id: str):
         return accounts.load_session_user(
-            user_id, session.get("sid"), lifetime=app.config["PERMANENT_SESSION_LIFETIME"]
+            user_id,
+            session.get("sid"),
+            lifetime=app.config["PERMANENT_SESSION_LIFETIME"],
+            idle=app.config.get("SESSION_IDLE_TIMEOUT"),
+            touch_every=app.config.get("SESSION_TOUCH_SECONDS", 60),
         )
 
     from intranet.labels import TEMPLATE_GLOBALS

@@ -69,6 +69,7 @@ from intranet.models.onboarding import (
 )
 from intranet.models.outbox import JobRun, MailPreference, OutboxMessage, OutboxStatus
 from intranet.models.people import Guardian, LoginSession, Role, TeacherStatus, User, UserRole
+from intranet.models.signin import RecoveryCode, TwoFactor
 from intranet.models.stats import PlatformSnapshot
 from intranet.models.structure import (
     Department,
@@ -162,6 +163,7 @@ __all__ = [
     "OutboxStatus",
     "Platform",
     "PlatformSnapshot",
+    "RecoveryCode",
     "Role",
     "Speciality",
     "StudyForm",
@@ -169,6 +171,7 @@ __all__ = [
     "TeacherStatus",
     "TeachingAssignment",
     "TutorAssignment",
+    "TwoFactor",
     "User",
     "UserRole",
 ]

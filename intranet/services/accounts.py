@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
+from intranet import database
 from intranet.extensions import db
 from intranet.models import LoginSession, Role, TeacherStatus, User, UserRole
 from intranet.models.base import utcnow
@@ -17,6 +20,8 @@ from intranet.models.people import TEACHING_ROLES
 from intranet.services import audit, security, throttle
 from intranet.services.errors import PermissionDenied, ValidationFailed
 from intranet.services.phones import looks_like_phone, normalize_phone
+
+log = logging.getLogger(__name__)
 
 
 class LoginThrottled(ValidationFailed):
@@ -264,6 +269,11 @@ def close_login_session(raw: str | None) -> None:
     )
 
 
+def end_every_session(user: User) -> None:
+    """End every session of this user at once (the caller records why)."""
+    _end_every_session(user)
+
+
 def _end_every_session(user: User) -> None:
     user.session_epoch += 1
     db.session.execute(
@@ -273,9 +283,19 @@ def _end_every_session(user: User) -> None:
     )
 
 
-def load_session_user(user_id: str, raw_session: str | None, *, lifetime: int) -> User | None:
-    """The signed-in user, or None when the session was ended, expired or the account
-    disabled. `user_id` is "id.epoch": bumping the epoch ends every session at once."""
+def load_session_user(
+    user_id: str,
+    raw_session: str | None,
+    *,
+    lifetime: int,
+    idle: int | None = None,
+    touch_every: int = 60,
+) -> User | None:
+    """The signed-in user, or None when the session was ended, expired (`lifetime` seconds
+    after signing in, or `idle` seconds after its last use) or the account disabled.
+    `user_id` is "id.epoch": bumping the epoch ends every session at once.
+
+    The last use is written at most every `touch_every` seconds, so most requests only read."""
     try:
         raw_id, raw_epoch = user_id.split(".", 1)
         uid, epoch = int(raw_id), int(raw_epoch)
@@ -283,17 +303,46 @@ def load_session_user(user_id: str, raw_session: str | None, *, lifetime: int) -
         return None
     if not raw_session:
         return None
-    oldest = utcnow() - timedelta(seconds=lifetime)
-    user = db.session.scalar(
-        select(User)
+    now = utcnow()
+    conditions = [
+        User.id == uid,
+        User.session_epoch == epoch,
+        User.is_active.is_(True),
+        LoginSession.token_hash == _hash_token(raw_session),
+        LoginSession.ended_at.is_(None),
+        LoginSession.created_at >= now - timedelta(seconds=lifetime),
+    ]
+    if idle:
+        conditions.append(LoginSession.last_seen_at >= now - timedelta(seconds=idle))
+    row = db.session.execute(
+        select(User, LoginSession.id, LoginSession.last_seen_at)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == uid,
-            User.session_epoch == epoch,
-            User.is_active.is_(True),
-            LoginSession.token_hash == _hash_token(raw_session),
-            LoginSession.ended_at.is_(None),
-            LoginSession.created_at >= oldest,
-        )
-    )
+        .where(*conditions)
+    ).first()
+    if row is None:
+        return None
+    user, session_id, last_seen = row
+    if last_seen < now - timedelta(seconds=touch_every):
+        _touch(session_id, now)
     return user
+
+
+def _touch(session_id: int, now: datetime) -> None:
+    """Record a session's use. An unsafe request writes in its own transaction (committed
+    with the request's work); a GET reads only, so it writes in a short transaction of its
+    own that gives up at once if another writer holds the database: the next request tries
+    again, and the idle timeout is far longer than the interval."""
+    statement = (
+        update(LoginSession)
+        .where(LoginSession.id == session_id, LoginSession.last_seen_at < now)
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if database.is_writer():
+        db.session.execute(statement)
+        return
+    try:
+        with database.short_write() as conn:
+            conn.execute(statement)
+    except DBAPIError as error:
+        log.info("session %s: last use not recorded (%s)", session_id, type(error.orig).__name__)

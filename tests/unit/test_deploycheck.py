@@ -53,6 +53,12 @@ UNSAFE = {
     "no trusted hosts": ({"TRUSTED_HOSTS": None}, "No trusted hosts"),
     "plain-HTTP base URL": ({"BASE_URL": "http://intranet.college.ru"}, "INTRANET_BASE_URL"),
     "SQLite, 8 workers": ({"WEB_CONCURRENCY": 8}, "SQLite with many worker processes"),
+    "two-factor not required": ({"REQUIRE_2FA_FOR": []}, "Two-factor sign-in is not required"),
+    "two-factor for admins only": (
+        {"REQUIRE_2FA_FOR": ["admin"]},
+        "Two-factor sign-in is not required",
+    ),
+    "no idle timeout": ({"SESSION_IDLE_TIMEOUT": 0}, "never end when idle"),
 }
 
 
@@ -175,3 +181,19 @@ def test_flask_command_line(tmp_path):
     assert bad.returncode != 0
     assert "INTRANET_TRUSTED_HOSTS" in bad.stderr + bad.stdout
     assert "INTRANET_RATELIMIT_STORAGE_URI" in bad.stderr + bad.stdout
+    assert "INTRANET_REQUIRE_2FA_FOR" not in bad.stderr + bad.stdout
+    env["INTRANET_REQUIRE_2FA_FOR"] = "[]"  # turned off in production
+    off = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert off.returncode != 0
+    assert "INTRANET_REQUIRE_2FA_FOR" in off.stderr + off.stdout
+
+
+def test_two_factor_requirement_follows_the_environment(app):
+    """Production requires it for admin and head unless told otherwise; elsewhere nobody."""
+    with extra_app(app, {**SAFE, "REQUIRE_2FA_FOR": None}) as production:
+        assert production.config["REQUIRE_2FA_FOR"] == ["admin", "head"]
+    with extra_app(app, {"ENV": "development", "REQUIRE_2FA_FOR": None}) as development:
+        assert development.config["REQUIRE_2FA_FOR"] == []
+    with extra_app(app, {**SAFE, "REQUIRE_2FA_FOR": []}) as turned_off:
+        found = "\n".join(problems(turned_off))
+    assert "INTRANET_REQUIRE_2FA_FOR" in found

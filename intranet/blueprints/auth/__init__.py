@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from intranet.blueprints.auth import mail_settings, reset, views  # noqa: E402,F401
+from intranet.blueprints.auth import mail_settings, reset, twofactor, views  # noqa: E402,F401

@@ -68,6 +68,53 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
+class SecondFactorForm(FlaskForm):
+    """The code after the password: from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
+        description=_l(
+            "Six digits from the authenticator app. Without the phone, enter one of your "
+            "recovery codes."
+        ),
+        render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
+    )
+    submit = SubmitField(_l("Confirm"))
+
+
+class EnrolCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Turn on"))
+
+
+class RecoveryCodesForm(FlaskForm):
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Make new recovery codes"))
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code from the app or a recovery code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+    submit = SubmitField(_l("Turn off"))
+
+
 class ForgotPasswordForm(FlaskForm):
     login = StringField(
         _l("E-mail or phone"),

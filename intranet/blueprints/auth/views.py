@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from intranet.blueprints.auth import bp
 from intranet.blueprints.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, ProfileForm
+from intranet.blueprints.auth.twofactor import complete_login, second_step
 from intranet.extensions import db
 from intranet.services import accounts
 from intranet.services.errors import ValidationFailed
@@ -26,15 +27,12 @@ def login():
             db.session.rollback()
             form.password.errors.append(error.message)
             return render_template("auth/login.html", form=form), 200
-        sid = accounts.open_login_session(
-            user, ip=request.remote_addr, user_agent=request.user_agent.string
-        )
-        db.session.commit()
-        session.clear()  # a fresh session: no fixation
-        login_user(user)
-        session["sid"] = sid
-        session.permanent = True
-        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+        next_url = safe_next(request.args.get("next"))
+        second = second_step(user, next_url)
+        if second is not None:
+            return second  # the password was right; not signed in until the code is
+        complete_login(user)
+        return redirect(next_url or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
 
