@@ -138,3 +138,13 @@ PAGES += [
     Page("event_page", _demo_exam, "admin"),
     Page("event_subscriptions", "/events/feeds", "teacher"),
 ]
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+PAGES += [
+    Page("stats", "/stats/", "head"),
+    Page("stats_month", "/stats/?preset=this_month", "admin"),
+    Page("stats_csv_tickets", "/stats/tickets.csv", "head"),
+    Page("stats_platform", "/stats/platform", "admin"),
+]
