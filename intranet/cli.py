@@ -30,6 +30,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
+    from intranet.blueprints.personal_data.commands import personal_data_cli
+
+    app.cli.add_command(personal_data_cli)
+
 
 @click.command("demo-data")
 @click.option("--scale", default=1, show_default=True, help="Multiply the volume (benchmarks).")

@@ -949,3 +949,15 @@ OBJECT_RULES.update(
         "chats.send_links": _may_send_chat_links,
     }
 )
+
+
+# --- personal data (152-ФЗ) ------------------------------------------------------------------
+
+ROLE_ACTIONS.update(
+    {
+        "personal_data.own": EVERYONE,  # one's own consents, export and withdrawal
+        "personal_data.export": frozenset({A}),  # anyone's export, from their page
+        "personal_data.oversee": frozenset({A, H}),  # withdrawals, who is due for anonymisation
+    }
+)
+ANY_ACCOUNT = ANY_ACCOUNT | {"personal_data.own"}

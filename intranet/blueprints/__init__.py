@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     from intranet.blueprints.movement import bp as movement_bp
     from intranet.blueprints.onboarding import bp as onboarding_bp
     from intranet.blueprints.people import bp as people_bp
+    from intranet.blueprints.personal_data import bp as personal_data_bp
     from intranet.blueprints.stats import bp as stats_bp
     from intranet.blueprints.structure import bp as structure_bp
     from intranet.blueprints.uploads import bp as uploads_bp
@@ -26,6 +27,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp, url_prefix="/people")
+    app.register_blueprint(personal_data_bp)
     app.register_blueprint(structure_bp, url_prefix="/structure")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(mail_bp, url_prefix="/admin/mail")

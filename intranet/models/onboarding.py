@@ -111,7 +111,8 @@ class JoinRequest(Base):
 
 
 class Consent(Base):
-    """Consent to personal-data processing (152-ФЗ): who, when, which version of the policy."""
+    """Consent to personal-data processing (152-ФЗ): who, when, which version of the policy,
+    and when the person withdrew it (the row stays: the log is the evidence)."""
 
     __tablename__ = "consent"
 
@@ -121,6 +122,8 @@ class Consent(Base):
     context: Mapped[str] = mapped_column(String(20))  # registration, activation
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ip: Mapped[str | None] = mapped_column(String(45))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    withdrawal_ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class AdminAction(enum.StrEnum):

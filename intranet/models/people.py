@@ -50,6 +50,9 @@ class User(TimestampMixin, Base):
     teacher_status: Mapped[TeacherStatus | None] = mapped_column(str_enum(TeacherStatus))
     teacher_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the person's personal data was replaced by placeholders (152-ФЗ): the row
+    # stays for statistics and the audit trail, nothing identifies the person any more.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user",

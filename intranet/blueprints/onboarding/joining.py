@@ -119,7 +119,15 @@ def joined():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("onboarding/privacy.html", version=onboarding.POLICY_VERSION)
+    from intranet.services import personal_data
+
+    return render_template(
+        "onboarding/privacy.html",
+        version=onboarding.POLICY_VERSION,
+        history=onboarding.POLICY_HISTORY,
+        retention_years=round(personal_data.retention_days() / 365),
+        withdrawal_days=personal_data.withdrawal_days(),
+    )
 
 
 @bp.route("/activate/<token>", methods=["GET", "POST"])

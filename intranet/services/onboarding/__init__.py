@@ -27,7 +27,7 @@ from intranet.services.onboarding.admins import (
     remove_admin,
     roster,
 )
-from intranet.services.onboarding.common import POLICY_VERSION, qr_data_uri
+from intranet.services.onboarding.common import POLICY_HISTORY, POLICY_VERSION, qr_data_uri
 from intranet.services.onboarding.invitations import (
     ADMIN_ROLES,
     InvitationFilters,
@@ -62,6 +62,7 @@ from intranet.services.onboarding.joining import (
 
 __all__ = [
     "ADMIN_ROLES",
+    "POLICY_HISTORY",
     "POLICY_VERSION",
     "AdminRoster",
     "BulkOutcome",

@@ -9,6 +9,7 @@ from datetime import datetime
 import segno
 from flask import has_request_context, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from intranet.extensions import db
@@ -18,7 +19,18 @@ from intranet.services.errors import ValidationFailed
 
 # The version of the personal-data policy shown at /privacy (templates/onboarding/privacy.html).
 # Change it whenever the text changes: each consent records the version it was given to.
-POLICY_VERSION = "2026-09-01"
+POLICY_VERSION = "2026-11-29"
+# Every version of the policy, newest first: (version, what changed). The page lists them.
+POLICY_HISTORY = (
+    (
+        "2026-11-29",
+        _l(
+            "Retention after leaving and anonymisation; a copy of one's data and the "
+            "withdrawal of consent from the profile."
+        ),
+    ),
+    ("2026-09-01", _l("The first version.")),
+)
 
 
 def require_consent(accepted: bool) -> None:
