@@ -77,6 +77,7 @@ NAV = [
     ("helpdesk.index", _l("Help desk"), "helpdesk.file"),
     ("stats.index", _l("Statistics"), "stats.view"),
     ("admin.audit", _l("Audit log"), "audit.view"),
+    ("personal_data.overview", _l("Personal data"), "personal_data.oversee"),
     ("mail.index", _l("Mail"), "mail.manage"),
 ]
 

@@ -255,6 +255,7 @@ def test_admins_see_withdrawals_and_who_is_due(client, login_as, make):
     assert "Отозванные согласия" in page.text
     assert "Отозвавшая" in page.text
     assert "Подлежат обезличиванию" in page.text
+    assert 'href="/admin/personal-data"' in page.text  # in the navigation
 
 
 # --- anonymisation ------------------------------------------------------------------------
