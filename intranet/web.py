@@ -7,13 +7,26 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from intranet import policy
+from intranet.bounds import MAX_ID
 from intranet.extensions import login_manager
 from intranet.services import accounts
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """<int:...> ids: a number past the ids' 32-bit range matches no route (404) instead of
+    overflowing in the query (SQLite's OverflowError, PostgreSQL's integer out of range)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before the blueprints are registered: their rules take the converter when added.
+    app.url_map.converters["int"] = BoundedIntegerConverter
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from intranet.blueprints.events import bp, weekday_names
 from intranet.blueprints.events.forms import AlarmForm, BroadcastForm, CancelForm, alarm_choices
+from intranet.bounds import day_in_range, id_from
 from intranet.extensions import db
 from intranet.i18n import local_today, local_zone
 from intranet.models import EventKind
@@ -32,14 +33,16 @@ def _filters() -> queries.Filters:
 
 
 def _positive(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 0 < int(value) < 2**31 else None
+    return id_from(value)
 
 
 def _day(value: str | None, default: date) -> date:
+    """A date from the query string; malformed or outside 1900–2199, the default."""
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if day_in_range(day) else default
 
 
 def _calendar_context(filters: queries.Filters, keep: dict) -> dict:

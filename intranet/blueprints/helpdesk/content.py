@@ -21,6 +21,7 @@ from intranet.blueprints.helpdesk.forms import (
     IncidentTicketsForm,
     ReportForm,
 )
+from intranet.bounds import day_in_range
 from intranet.extensions import db
 from intranet.i18n import local_today
 from intranet.models.helpdesk import CannedReply, Category, HelpArticle, Incident, Ticket
@@ -333,8 +334,8 @@ def canned_delete(reply_id: int):
 
 def _period(form: ReportForm):
     today = local_today()
-    start = form.start.data or today - timedelta(days=29)
-    end = form.end.data or today
+    start = form.start.data if day_in_range(form.start.data) else today - timedelta(days=29)
+    end = form.end.data if day_in_range(form.end.data) else today
     if end < start:
         start, end = end, start
     if (end - start).days > 3 * 366:

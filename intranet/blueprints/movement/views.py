@@ -20,6 +20,7 @@ from intranet.blueprints.structure.common import (
     submit,
     text_arg,
 )
+from intranet.bounds import id_from
 from intranet.extensions import db
 from intranet.models import MovementKind, MovementStatus, Role, StudyGroup, User
 from intranet.services import documents, movement, structure
@@ -225,7 +226,7 @@ def tutors():
     ]
     form.basis_id.choices = _basis_choices()
     if request.method == "GET":
-        form.group_id.data = request.args.get("group", type=int)
+        form.group_id.data = id_from(request.args.get("group"))
         form.starts_on.data = today
     if form.validate_on_submit():
         done = submit(
@@ -252,7 +253,7 @@ def tutors():
 @login_required
 def tutor_history():
     require("movement.view")
-    group_id = request.args.get("group", type=int)
+    group_id = id_from(request.args.get("group"))
     page = db.paginate(movement.history_query(group_id), per_page=page_size(), error_out=False)
     return render_template(
         "movement/tutor_history.html",

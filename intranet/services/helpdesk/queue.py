@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, case, or_, select
 from sqlalchemy.orm import aliased
 
+from intranet.bounds import id_from
+from intranet.extensions import BoundedPagination
 from intranet.models import User
 from intranet.models.base import fold, utcnow
 from intranet.models.helpdesk import (
@@ -35,7 +36,7 @@ class QueueFilter:
 _ASSIGNEE = aliased(User, name="assignee")
 
 
-class RowPagination(SelectPagination):
+class RowPagination(BoundedPagination):
     """A page of plain rows (the columns a list shows), not ORM objects: a queue page of 50
     tickets costs a third of what loading 50 tickets with their assignees would."""
 
@@ -85,8 +86,8 @@ def queue_query(f: QueueFilter, *, me_id: int, now: datetime | None = None) -> S
         query = query.where(Ticket.assignee_id == me_id)
     elif f.assignee == "none":
         query = query.where(Ticket.assignee_id.is_(None))
-    elif f.assignee.isdigit():
-        query = query.where(Ticket.assignee_id == int(f.assignee))
+    elif id_from(f.assignee) is not None:
+        query = query.where(Ticket.assignee_id == id_from(f.assignee))
     if f.overdue:
         query = query.where(
             or_(
@@ -103,7 +104,7 @@ def queue_query(f: QueueFilter, *, me_id: int, now: datetime | None = None) -> S
             query = query.where(Ticket.number.startswith(number[:20]))
         elif text.isdigit():
             query = query.where(
-                Ticket.number.endswith(text.zfill(5)[-5:]) | (Ticket.id == int(text))
+                Ticket.number.endswith(text.zfill(5)[-5:]) | (Ticket.id == (id_from(text) or 0))
             )
         else:
             key = fold(text)[:100].replace("%", "").replace("_", "")

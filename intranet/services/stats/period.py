@@ -85,12 +85,13 @@ def checked(start: date | None, end: date | None) -> Period:
         raise ValidationFailed(_("Enter the last day of the period."), field="end")
     if end < start:
         raise ValidationFailed(_("The period cannot end before it starts."), field="end")
+    # The years first: counting the months of a period ending in 9999 overflows.
+    if start.year < 2000 or end.year > 2100:
+        raise ValidationFailed(_("Choose dates between 2000 and 2100."), field="start")
     if len(Period(start, end).months) > MAX_MONTHS:
         raise ValidationFailed(
             _("Choose a period of at most %(n)d months.", n=MAX_MONTHS), field="end"
         )
-    if start.year < 2000 or end.year > 2100:
-        raise ValidationFailed(_("Choose dates between 2000 and 2100."), field="start")
     return Period(start, end)
 
 
