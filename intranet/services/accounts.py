@@ -30,15 +30,32 @@ class LoginThrottled(ValidationFailed):
 
 def find_by_login(identifier: str) -> User | None:
     """An e-mail address or a phone number, as people type them."""
+    condition = _login_condition(identifier)
+    if condition is None:
+        return None
+    return db.session.scalar(select(User).where(condition))
+
+
+def _login_condition(identifier: str):
     text = (identifier or "").strip()
     if not text:
         return None
     if looks_like_phone(text):
         phone = normalize_phone(text)
-        if phone is None:
-            return None
-        return db.session.scalar(select(User).where(User.phone == phone))
-    return db.session.scalar(select(User).where(User.email == text.casefold()))
+        return None if phone is None else User.phone == phone
+    return User.email == text.casefold()
+
+
+def _credentials(identifier: str):
+    """(id, password hash, active) of the account with this login, or None: one plain row,
+    so a wrong password for a known account costs what an unknown login does (no user
+    object and roles loaded before the password is checked)."""
+    condition = _login_condition(identifier)
+    if condition is None:
+        return None
+    return db.session.execute(
+        select(User.id, User.password_hash, User.is_active).where(condition)
+    ).first()
 
 
 def authenticate(identifier: str, password: str, *, ip: str) -> User:
@@ -49,12 +66,13 @@ def authenticate(identifier: str, password: str, *, ip: str) -> User:
         "LOGIN_FAILURES_PER_ACCOUNT", "login-account", identifier
     ):
         raise LoginThrottled(_("Too many failed attempts. Wait a few minutes and try again."))
-    user = find_by_login(identifier)
-    ok = security.verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
+    found = _credentials(identifier)
+    ok = security.verify_password(found.password_hash if found else None, password)
+    if not ok or found is None or not found.is_active:
         throttle.count_failure("LOGIN_FAILURES_PER_ADDRESS", "login-ip", ip)
         throttle.count_failure("LOGIN_FAILURES_PER_ACCOUNT", "login-account", identifier)
         raise ValidationFailed(failure)
+    user = db.session.get(User, found.id)
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
     user.last_login_at = utcnow()

@@ -386,3 +386,20 @@ def test_sealed_secret_round_trip_and_tampering(app, monkeypatch):
     monkeypatch.setitem(current_app.config, "TOKEN_KEY", "another-key-" + "z" * 40)
     with pytest.raises(ValueError):
         signin.unseal(sealed)
+
+
+def test_the_command_line_resets_it(app, make, clock):
+    user = make.password_user("teacher")
+    turn_on(user, clock)
+    browser = app.test_client()
+    password_step(browser, user)
+    browser.post("/login/code", data={"code": code_for(user, clock.now)})
+    assert signed_in(browser)
+    result = app.test_cli_runner().invoke(args=["auth", "reset-2fa", user.email])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert signin.record(user) is None
+    assert not signed_in(browser), "their sessions end"
+    assert password_step(app.test_client(), user).location.endswith("/")
+    unknown = app.test_cli_runner().invoke(args=["auth", "reset-2fa", "nobody@example.test"])
+    assert unknown.exit_code != 0 and "No account" in unknown.output

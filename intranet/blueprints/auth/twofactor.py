@@ -10,6 +10,7 @@ starts again with the password.
 
 from __future__ import annotations
 
+import click
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
@@ -297,3 +298,20 @@ def two_factor_disable():
     keep_this_browser(user)
     flash(_("Two-factor sign-in is off. Other devices have been signed out."), "success")
     return redirect(url_for("auth.two_factor"))
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+@bp.cli.command("reset-2fa")
+@click.argument("login")
+def reset_two_factor_command(login: str) -> None:
+    """Turn off a person's two-factor sign-in (phone and recovery codes lost): they sign in
+    with the password and, if their role requires it, set it up again. Ends their sessions."""
+    user = accounts.find_by_login(login)
+    if user is None:
+        raise click.ClickException("No account has this e-mail or phone number.")
+    signin.reset(user, actor=None)
+    accounts.end_every_session(user)
+    db.session.commit()
+    click.echo(f"Two-factor sign-in reset for {user.full_name}.")
