@@ -358,6 +358,10 @@ def confirm_teacher(person: User, *, actor: User) -> None:
 def set_active(person: User, active: bool, *, actor: User) -> None:
     """Disable an account (ending its sessions) or enable it again."""
     _require(actor)
+    if active and person.anonymised_at is not None:
+        raise ValidationFailed(
+            _("This person's data has been anonymised: the account cannot be enabled again.")
+        )
     accounts.set_active(person, active, actor=actor)
     db.session.flush()
 

@@ -404,3 +404,17 @@ def test_the_policy_page_is_public_versioned_and_in_the_footer(client, make):
     assert "2026-11-29" in page.text and "2026-09-01" in page.text
     assert "хранятся 3 г." in page.text
     assert 'href="/privacy"' in login.text
+
+
+def test_an_anonymised_account_cannot_be_enabled_again(client, login_as, make):
+    person = _left(make, on=date.today() - timedelta(days=4 * 365))
+    personal_data.anonymise(person, actor=None, reason="left")
+    login_as("admin")
+
+    page = client.get(f"/people/{person.id}")
+    refused = client.post(f"/people/{person.id}/enable", follow_redirects=True)
+
+    assert "данные обезличены" in page.text
+    assert f"/people/{person.id}/enable" not in page.text
+    assert "учётную запись нельзя включить снова" in refused.text
+    assert not db.session.get(User, person.id).is_active
