@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from intranet.demo import channels, college, events, helpdesk, onboarding, stats, students
+from intranet.demo import channels, chats, college, events, helpdesk, onboarding, stats, students
 from intranet.demo.context import DEMO_PASSWORD, DemoContext
 from intranet.demo.names import PeopleMaker
 from intranet.extensions import db
@@ -37,6 +37,7 @@ STEPS: list[Step] = [
     events.step,
     helpdesk.step,
     onboarding.step,
+    chats.step,
     stats.step,
     college.finish,
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import or_, select
 
@@ -38,9 +39,11 @@ from intranet.services.chats import TEACHER_KINDS as TEACHER_KINDS
 Key = tuple[ChatKind, int | None, int | None, int | None, int | None]
 
 
-@dataclass(frozen=True)
-class Expected:
-    """A chat the regulation asks for: its kind, who should keep it and what it is about."""
+class Expected(NamedTuple):
+    """A chat the regulation asks for: its kind, who should keep it and what it is about.
+
+    A plain tuple in the order of `Key` (thousands are made per board), so it matches the
+    registry's keys as it is."""
 
     kind: ChatKind
     owner_id: int | None
@@ -50,7 +53,7 @@ class Expected:
 
     @property
     def key(self) -> Key:
-        return (self.kind, self.owner_id, self.group_id, self.discipline_id, self.club_id)
+        return tuple(self)  # type: ignore[return-value]
 
 
 @dataclass
@@ -209,7 +212,7 @@ def board(today: date, *, owner_id: int | None = None) -> Board:
     """Expected chats matched with the registry, with the names to show them."""
     expected = expected_chats(today, owner_id=owner_id)
     present = present_keys(owner_id=owner_id)
-    items = [(e, e.key in present) for e in expected]
+    items = [(e, e in present) for e in expected]
     group_ids = {e.group_id for e in expected if e.group_id is not None}
     people_ids = {e.owner_id for e in expected if e.owner_id is not None}
     discipline_ids = {e.discipline_id for e in expected if e.discipline_id is not None}
