@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from intranet.extensions import db
 from intranet.i18n import forget_timezone, local_today
 from intranet.models import AuditEvent, PlatformSnapshot
+from intranet.services.stats import cache
 from intranet.services.stats import period as periods
 from tests.stats import world as w
 
@@ -306,11 +307,52 @@ def test_statements_do_not_grow_with_the_data(client, login_as, make, app):
     head = login_as("head")
     _grow(make, head, 1)
     client.get("/stats/")  # warm: the organisation's time zone is cached
+    cache.clear()
     with counted() as few:
         assert client.get("/stats/").status_code == 200
     _grow(make, head, 6)
+    cache.clear()
     with counted() as many:
         page = client.get("/stats/")
     assert page.status_code == 200
     assert len(many) == len(few), "\n".join(many)
     assert len(few) < 40
+    with counted() as cached:
+        assert client.get("/stats/").status_code == 200
+    assert len(cached) < len(few) - 15  # the figures came from the cache
+
+
+def test_figures_are_kept_a_minute_unless_counted_again(client, login_as):
+    admin = login_as("admin")
+    official = w.channel("Официальный канал")
+    w.announcement(official, admin, w.msk(2025, 10, 2, 12))
+    db.session.commit()
+    query = "/stats/announcements.csv?start=2025-10-01&end=2025-10-31"
+    page = "/stats/?start=2025-10-01&end=2025-10-31"
+    assert "Опубликовано объявлений" in client.get(page).text
+    first = client.get(page).text
+    w.announcement(official, admin, w.msk(2025, 10, 3, 12))
+    db.session.commit()
+    assert client.get(page).text.count('<div class="panel-figure">1</div>') == first.count(
+        '<div class="panel-figure">1</div>'
+    )
+    assert client.get(query).text.splitlines()[-1].endswith(";2")  # CSV is always fresh
+    again = client.get(page + "&fresh=1")
+    assert "Посчитано в" in again.text and "Пересчитать" in again.text
+    assert '<div class="panel-figure">2</div>' in again.text
+
+
+def test_entering_the_panel_figures_shows_them_at_once(client, login_as):
+    login_as("admin")
+    assert "Показатели из панели ещё не вносились." in client.get("/stats/").text
+    client.post("/stats/platform/new", data={**GOOD, "taken_on": local_today().isoformat()})
+    assert "Показатели из панели ещё не вносились." not in client.get("/stats/").text
+
+
+def test_without_a_cache_every_load_counts(client, login_as, app, monkeypatch):
+    monkeypatch.setitem(app.config, "STATS_CACHE_SECONDS", 0)
+    login_as("head")
+    client.get("/stats/")
+    with counted() as again:
+        client.get("/stats/")
+    assert len(again) > 20

@@ -3,9 +3,13 @@ correct, remove)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup
 
 from intranet.blueprints.stats import bp
 from intranet.blueprints.stats.forms import PeriodForm, SnapshotForm
@@ -13,11 +17,13 @@ from intranet.blueprints.structure.common import me, page_size, show_error, subm
 from intranet.extensions import db
 from intranet.i18n import local_today
 from intranet.models import PlatformSnapshot
+from intranet.models.base import utcnow
+from intranet.policy import can
 from intranet.services.csvexport import csv_response
 from intranet.services.errors import ValidationFailed
 from intranet.services.helpdesk import reports as helpdesk_reports
+from intranet.services.stats import cache, platform, report
 from intranet.services.stats import period as periods
-from intranet.services.stats import platform, report
 from intranet.web import require
 
 
@@ -40,21 +46,45 @@ def _period(form: PeriodForm) -> periods.Period:
     return chosen
 
 
+def _figures(period: periods.Period, *, fresh: bool) -> tuple[Markup, datetime]:
+    """The page's figures rendered, and when: kept a minute per period and permissions."""
+    today = local_today()
+    flags = tuple(can(me(), action) for action in FIGURE_ACTIONS)
+    key = ("page", period.start, period.end, today, str(get_locale()), flags)
+
+    def compute() -> tuple[Markup, datetime]:
+        data = report.build(period, today)
+        html = render_template(
+            "stats/_figures.html",
+            report=data,
+            period=period,
+            ticket_statuses=helpdesk_reports.STATUSES,
+        )
+        return Markup(html), utcnow()  # noqa: S704 - an autoescaped template's output
+
+    return cache.get_or_compute(key, compute, fresh=fresh)
+
+
+# What the figures' links depend on besides the period (part of the cache key).
+FIGURE_ACTIONS = ("chats.view_all", "helpdesk.reports", "stats.platform")
+
+
 @bp.route("/")
 @login_required
 def index():
     require("stats.view")
     form = PeriodForm(request.args)
     period = _period(form)
-    data = report.build(period, local_today())
+    figures, computed_at = _figures(period, fresh=request.args.get("fresh") == "1")
     return render_template(
         "stats/index.html",
         form=form,
         period=period,
-        report=data,
+        figures=figures,
+        computed_at=computed_at,
+        today=local_today(),
         presets=periods.PRESETS,
         rejected=bool(form.errors),
-        ticket_statuses=helpdesk_reports.STATUSES,
     )
 
 

@@ -13,6 +13,7 @@ from intranet.extensions import db
 from intranet.models import Platform, PlatformSnapshot, User
 from intranet.services import audit
 from intranet.services.errors import Conflict, PermissionDenied, ValidationFailed
+from intranet.services.stats import cache
 
 MAX_COUNT = 100_000_000
 COUNT_FIELDS = ("members", "active_users", "messages", "calls", "broadcasts", "chats")
@@ -79,6 +80,7 @@ def create(actor: User, values: SnapshotValues, *, today: date) -> PlatformSnaps
     db.session.add(snapshot)
     db.session.flush()
     audit.record("stats.snapshot_create", actor=actor, obj=snapshot, summary=str(snapshot.taken_on))
+    cache.clear()
     return snapshot
 
 
@@ -101,6 +103,7 @@ def update(
         summary=str(snapshot.taken_on),
         fields=changed,
     )
+    cache.clear()
     return snapshot
 
 
@@ -117,6 +120,7 @@ def delete(actor: User, snapshot: PlatformSnapshot) -> None:
     )
     db.session.delete(snapshot)
     db.session.flush()
+    cache.clear()
 
 
 def values_of(snapshot: PlatformSnapshot) -> dict:
