@@ -360,6 +360,28 @@ def test_a_required_role_sets_it_up_before_anything_else(app, make, clock, monke
     assert signin.is_enabled(head)
 
 
+def test_a_session_without_a_code_ends_when_the_role_comes_to_require_one(
+    app, make, clock, monkeypatch
+):
+    from intranet.models import Role
+    from intranet.services import accounts
+
+    monkeypatch.setitem(current_app.config, "REQUIRE_2FA_FOR", ["admin", "head"])
+    person = make.password_user("teacher")
+    browser = app.test_client()
+    assert password_step(browser, person).location.endswith("/")
+    assert signed_in(browser)
+    accounts.set_roles(person, [Role.TEACHER, Role.HEAD], actor=None)
+    db.session.commit()
+    ended = browser.get("/profile")
+    assert ended.status_code == 302 and ended.location.endswith("/login")
+    assert "Для вашей роли теперь нужен двухфакторный вход" in browser.get("/login").text
+    assert not signed_in(browser)
+    assert password_step(browser, person).location.endswith("/login/setup")
+    done = browser.post("/login/setup", data={"code": code_for(person, clock.now)})
+    assert done.status_code == 200 and signed_in(browser), "set up: this session may stay"
+
+
 def test_the_setup_secret_survives_a_second_password_entry(app, make, clock, monkeypatch):
     """Someone who scanned the QR code and then had to sign in again keeps the same secret."""
     monkeypatch.setitem(current_app.config, "REQUIRE_2FA_FOR", ["admin"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from intranet.blueprints.auth import bp
 from intranet.blueprints.auth.forms import (
@@ -30,13 +30,14 @@ from intranet.services import accounts, audit, signin
 from intranet.services.errors import ValidationFailed
 
 PENDING = "signin_pending"
+VERIFIED = "second_factor"  # this session was opened with a code
 CODE, SETUP = "code", "setup"
 
 
 # --- signing this browser in ----------------------------------------------------------------
 
 
-def complete_login(user: User) -> None:
+def complete_login(user: User, *, second_factor: bool = False) -> None:
     """Sign this browser in: a new session record, a fresh cookie (no fixation)."""
     sid = accounts.open_login_session(
         user, ip=request.remote_addr, user_agent=request.user_agent.string
@@ -46,9 +47,11 @@ def complete_login(user: User) -> None:
     login_user(user)
     session["sid"] = sid
     session.permanent = True
+    if second_factor:
+        session[VERIFIED] = True
 
 
-def keep_this_browser(user: User) -> None:
+def keep_this_browser(user: User, *, second_factor: bool = False) -> None:
     """After every session of the user was ended: this browser goes on under the new epoch."""
     sid = accounts.open_login_session(
         user, ip=request.remote_addr, user_agent=request.user_agent.string
@@ -56,6 +59,26 @@ def keep_this_browser(user: User) -> None:
     db.session.commit()
     login_user(user)
     session["sid"] = sid
+    if second_factor:
+        session[VERIFIED] = True
+
+
+@bp.before_app_request
+def _second_factor_required():
+    """A session opened without a code (before the requirement was turned on, or before the
+    person was given a role that requires it) ends at its next request; signing in again
+    leads through setting it up. Costs nothing for sessions that used a code, visitors and
+    the roles that are not required to have it (the roles are loaded with the user)."""
+    if not current_app.config.get("REQUIRE_2FA_FOR") or session.get(VERIFIED):
+        return None
+    if "_user_id" not in session or request.endpoint in ("static", "auth.logout"):
+        return None
+    if not current_user.is_authenticated or not signin.is_required(current_user):
+        return None
+    logout_user()
+    session.clear()
+    flash(_("Your role now requires two-factor sign-in. Sign in again to set it up."), "info")
+    return redirect(url_for("auth.login"))
 
 
 def second_step(user: User, next_url: str | None):
@@ -109,7 +132,7 @@ def _start_again(message: str | None = None, *, here: str | None = None):
 
 def _finish(user: User):
     next_url = (session.get(PENDING) or {}).get("next") or url_for("main.home")
-    complete_login(user)
+    complete_login(user, second_factor=True)
     return next_url
 
 
@@ -249,7 +272,7 @@ def two_factor_confirm():
         form.code.errors.append(error.message)
         return _profile_page(confirm_form=form)
     accounts.end_every_session(user)
-    keep_this_browser(user)
+    keep_this_browser(user, second_factor=True)
     return render_template(
         "auth/recovery_codes.html", codes=codes, next_url=url_for("auth.two_factor")
     )
