@@ -75,7 +75,6 @@ def authenticate(identifier: str, password: str, *, ip: str) -> User:
     user = db.session.get(User, found.id)
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
-    user.last_login_at = utcnow()
     return user
 
 

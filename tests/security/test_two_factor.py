@@ -425,3 +425,15 @@ def test_the_command_line_resets_it(app, make, clock):
     assert password_step(app.test_client(), user).location.endswith("/")
     unknown = app.test_cli_runner().invoke(args=["auth", "reset-2fa", "nobody@example.test"])
     assert unknown.exit_code != 0 and "No account" in unknown.output
+
+
+def test_the_last_sign_in_is_recorded_after_the_code_not_the_password(app, make, clock):
+    user = make.password_user("teacher")
+    turn_on(user, clock)
+    client = app.test_client()
+    password_step(client, user)
+    db.session.expire_all()
+    assert user.last_login_at is None
+    client.post("/login/code", data={"code": code_for(user, clock.now)})
+    db.session.expire_all()
+    assert user.last_login_at == clock.now

@@ -38,7 +38,9 @@ CODE, SETUP = "code", "setup"
 
 
 def complete_login(user: User, *, second_factor: bool = False) -> None:
-    """Sign this browser in: a new session record, a fresh cookie (no fixation)."""
+    """Sign this browser in: a new session record, a fresh cookie (no fixation). The last
+    sign-in is recorded here, after the code when one is asked for, not at the password."""
+    user.last_login_at = utcnow()
     sid = accounts.open_login_session(
         user, ip=request.remote_addr, user_agent=request.user_agent.string
     )
