@@ -140,6 +140,34 @@ PAGES += [
 ]
 
 
+# --- chats registry (§2.2–2.4) ----------------------------------------------------------------
+
+
+def _demo_group_links() -> str:
+    from intranet.extensions import db
+    from intranet.models import StudyGroup, TutorAssignment, User
+
+    group_id = db.session.scalar(
+        db.select(StudyGroup.id)
+        .join(TutorAssignment, TutorAssignment.group_id == StudyGroup.id)
+        .join(User, User.id == TutorAssignment.tutor_id)
+        .where(User.email == "tutor@demo.college", TutorAssignment.ends_on.is_(None))
+        .limit(1)
+    )
+    return f"/chats/groups/{group_id}/links"
+
+
+PAGES += [
+    # The whole college's expected chats computed against the registry on every load.
+    Page("chats_compliance", "/chats/compliance", "admin"),
+    Page("chats_compliance_head", "/chats/compliance?view=teachers", "head"),
+    Page("chats_compliance_mine", "/chats/compliance", "tutor"),
+    Page("chats_registry", "/chats/", "admin"),
+    Page("chats_links", _demo_group_links, "tutor"),
+    Page("chats_sheet", lambda: _demo_group_links().replace("/links", "/sheet"), "tutor"),
+]
+
+
 # --- statistics ------------------------------------------------------------------------------
 
 PAGES += [
