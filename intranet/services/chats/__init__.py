@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import segno
+from flask import g, has_app_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, or_, select
@@ -58,8 +60,15 @@ MAX_MEMBERS = 100_000
 
 
 def chat_kind_label(kind: ChatKind | str) -> str:
-    """The Russian name of a chat kind."""
-    return str(KIND_LABELS[ChatKind(kind)])
+    """The Russian name of a chat kind (translated once per request: boards show hundreds)."""
+    if not has_app_context():
+        return str(KIND_LABELS[ChatKind(kind)])
+    by_locale = g.setdefault("_chat_kind_labels", {})
+    locale = str(get_locale())
+    labels = by_locale.get(locale)
+    if labels is None:
+        labels = by_locale[locale] = {k.value: str(v) for k, v in KIND_LABELS.items()}
+    return labels[kind.value if isinstance(kind, ChatKind) else ChatKind(kind).value]
 
 
 def chat_status_label(status: ChatStatus | str) -> str:
