@@ -88,7 +88,7 @@ def _p90(values: list[float]) -> float:
 
 def run(rounds: int | None = None) -> list[str]:
     """The figures, as printed lines (bench/__main__.py calls this)."""
-    rounds = rounds or int(os.environ.get("BENCH_LOGIN_ROUNDS", "40"))
+    rounds = rounds or int(os.environ.get("BENCH_LOGIN_ROUNDS", "60"))
     OUT.mkdir(parents=True, exist_ok=True)
     database = OUT / "intranet.sqlite3"
     for suffix in ("", "-wal", "-shm"):
