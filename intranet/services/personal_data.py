@@ -58,6 +58,7 @@ from intranet.models import (
     TicketMessage,
     Upload,
     User,
+    UserRole,
 )
 from intranet.models.base import utcnow
 from intranet.services import accounts, audit
@@ -431,60 +432,68 @@ def _left_dates(ids: list[int], today: date) -> tuple[dict[int, date], set[int]]
 
 
 def due_for_anonymisation(today: date | None = None) -> list[Due]:
-    """Everyone whose data should be anonymised by `today`, oldest departure first."""
+    """Everyone whose data should be anonymised by `today`, oldest departure first.
+
+    Works on ids and dates; only the people found due are loaded as objects."""
     today = today or i18n.local_today()
     keep = timedelta(days=retention_days())
     keep_withdrawn = timedelta(days=withdrawal_days())
-    due: dict[int, Due] = {}
+    found: dict[int, tuple[DueReason, date, date]] = {}
 
-    disabled = list(
-        db.session.scalars(
-            select(User).where(User.is_active.is_(False), User.anonymised_at.is_(None))
+    disabled = db.session.execute(
+        select(User.id, User.updated_at, User.created_at).where(
+            User.is_active.is_(False), User.anonymised_at.is_(None)
         )
-    )
-    left, studying = _left_dates([u.id for u in disabled], today)
+    ).all()
+    ids = [row.id for row in disabled]
+    left, studying = _left_dates(ids, today)
     withdrawn = _latest_by_person(
         select(Consent.user_id, func.max(Consent.withdrawn_at))
-        .where(Consent.user_id.in_([u.id for u in disabled]), Consent.withdrawn_at.is_not(None))
+        .where(Consent.user_id.in_(ids), Consent.withdrawn_at.is_not(None))
         .group_by(Consent.user_id)
     )
-    for person in disabled:
-        if person.id in studying:
-            continue
-        left_on = left.get(person.id) or (person.updated_at or person.created_at).date()
-        if person.id in withdrawn and not has_active_consent(person):
-            day = withdrawn[person.id]
-            if day + keep_withdrawn <= today:
-                due[person.id] = Due(person, DueReason.WITHDRAWN, day, day + keep_withdrawn)
-                continue
-        if left_on + keep <= today:
-            due[person.id] = Due(person, DueReason.LEFT, left_on, left_on + keep)
-
-    # Parents (with no other role) whose children have all left, long enough ago.
-    parents = list(
+    in_force = set(
         db.session.scalars(
-            select(User)
-            .join(Guardian, Guardian.parent_id == User.id)
-            .where(User.is_active.is_(True), User.anonymised_at.is_(None))
+            select(Consent.user_id)
+            .where(Consent.user_id.in_(list(withdrawn)), Consent.withdrawn_at.is_(None))
             .distinct()
         )
     )
-    parents = [p for p in parents if p.role_set == {Role.PARENT}]
-    if parents:
-        links = db.session.execute(
-            select(Guardian.parent_id, Guardian.student_id).where(
-                Guardian.parent_id.in_([p.id for p in parents])
-            )
-        ).all()
-        children = {sid for _pid, sid in links}
-        child_left, child_studying = _left_dates(list(children), today)
+    for person_id, updated_at, created_at in disabled:
+        if person_id in studying:
+            continue
+        left_on = left.get(person_id) or (updated_at or created_at).date()
+        if person_id in withdrawn and person_id not in in_force:
+            day = withdrawn[person_id]
+            if day + keep_withdrawn <= today:
+                found[person_id] = (DueReason.WITHDRAWN, day, day + keep_withdrawn)
+                continue
+        if left_on + keep <= today:
+            found[person_id] = (DueReason.LEFT, left_on, left_on + keep)
+
+    # Parents (with no other role) whose children have all left, long enough ago.
+    other_role = (
+        select(UserRole.id)
+        .where(UserRole.user_id == Guardian.parent_id, UserRole.role != Role.PARENT)
+        .exists()
+    )
+    links = db.session.execute(
+        select(Guardian.parent_id, Guardian.student_id)
+        .join(User, User.id == Guardian.parent_id)
+        .where(User.is_active.is_(True), User.anonymised_at.is_(None), ~other_role)
+    ).all()
+    if links:
+        kids_of: dict[int, list[int]] = {}
+        for parent_id, student_id in links:
+            kids_of.setdefault(parent_id, []).append(student_id)
+        children = list({student_id for _parent_id, student_id in links})
+        child_left, child_studying = _left_dates(children, today)
         active_children = set(
             db.session.scalars(
                 select(User.id).where(User.id.in_(children), User.is_active.is_(True))
             )
         )
-        for parent in parents:
-            kids = [sid for pid, sid in links if pid == parent.id]
+        for parent_id, kids in kids_of.items():
             if any(k in child_studying or k in active_children for k in kids):
                 continue
             days = [child_left[k] for k in kids if k in child_left]
@@ -492,8 +501,11 @@ def due_for_anonymisation(today: date | None = None) -> list[Due]:
                 continue  # a child with no sign of leaving: not ours to decide
             left_on = max(days)
             if left_on + keep <= today:
-                due[parent.id] = Due(parent, DueReason.CHILDREN_LEFT, left_on, left_on + keep)
-    return sorted(due.values(), key=lambda d: (d.left_on, d.person.id))
+                found[parent_id] = (DueReason.CHILDREN_LEFT, left_on, left_on + keep)
+
+    people = {p.id: p for p in db.session.scalars(select(User).where(User.id.in_(list(found))))}
+    due = [Due(people[pid], *found[pid]) for pid in found if pid in people]
+    return sorted(due, key=lambda d: (d.left_on, d.person.id))
 
 
 # --- anonymisation ------------------------------------------------------------------------
