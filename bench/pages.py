@@ -178,3 +178,11 @@ PAGES += [
     Page("stats_csv_tickets", "/stats/tickets.csv", "head"),
     Page("stats_platform", "/stats/platform", "admin"),
 ]
+
+
+# --- personal data (152-ФЗ) ------------------------------------------------------------------
+
+PAGES += [
+    Page("personal_data_mine", "/profile/personal-data", "student"),
+    Page("personal_data_overview", "/admin/personal-data", "admin"),
+]
