@@ -213,6 +213,7 @@ def test_withdrawing_consent_disables_the_account_and_is_logged(client, login_as
             LoginSession.user_id == person.id, LoginSession.ended_at.is_(None)
         )
     )
+    assert "Согласие отозвано, учётная запись отключена" in client.get("/login").text
     assert client.get("/profile/personal-data").status_code == 302  # signed out
     logged = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "consent.withdrawn"))
     assert logged.actor_id == person.id and logged.object_id == person.id
