@@ -33,6 +33,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import String, Table, cast, delete, func, or_, select, update
 
 from intranet import i18n
@@ -114,6 +115,21 @@ def retention_days() -> int:
 
 def withdrawal_days() -> int:
     return int(current_app.config.get("PERSONAL_DATA_WITHDRAWAL_DAYS", DEFAULT_WITHDRAWAL_DAYS))
+
+
+def period_text(days: int) -> str:
+    """A period for the UI in whole years when it is one («3 года»), else in days («30 дней»)."""
+    if days >= 365 and days % 365 == 0:
+        return ngettext("%(num)d year", "%(num)d years", days // 365)
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
+def retention_text() -> str:
+    return period_text(retention_days())
+
+
+def withdrawal_text() -> str:
+    return period_text(withdrawal_days())
 
 
 # --- export -------------------------------------------------------------------------------

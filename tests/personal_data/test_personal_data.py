@@ -201,7 +201,7 @@ def test_withdrawing_consent_disables_the_account_and_is_logged(client, login_as
     done = client.post("/profile/personal-data/withdraw", data={"understood": "y"})
 
     assert "учётная запись сразу отключается" in explained.text
-    assert "через 30 дн." in explained.text
+    assert "через 30 дней ваши фамилия" in explained.text
     assert unticked.status_code == 200
     assert "Отметьте флажок" in unticked.text
     assert done.status_code == 302 and "/login" in done.headers["Location"]
@@ -403,7 +403,8 @@ def test_the_policy_page_is_public_versioned_and_in_the_footer(client, make):
     assert "152-ФЗ" in page.text
     assert "Редакции политики" in page.text
     assert "2026-11-29" in page.text and "2026-09-01" in page.text
-    assert "хранятся 3 г." in page.text
+    assert "данные хранятся 3 года, а затем обезличиваются" in page.text
+    assert "в течение 30 дней" in page.text
     assert 'href="/privacy"' in login.text
 
 
@@ -419,3 +420,19 @@ def test_an_anonymised_account_cannot_be_enabled_again(client, login_as, make):
     assert f"/people/{person.id}/enable" not in page.text
     assert "учётную запись нельзя включить снова" in refused.text
     assert not db.session.get(User, person.id).is_active
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (1, "1 день"),
+        (3, "3 дня"),
+        (30, "30 дней"),
+        (365, "1 год"),
+        (1095, "3 года"),
+        (1825, "5 лет"),
+    ],
+)
+def test_periods_read_in_russian(app, days, expected):
+    with app.test_request_context():
+        assert personal_data.period_text(days) == expected

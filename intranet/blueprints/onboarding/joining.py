@@ -125,8 +125,8 @@ def privacy():
         "onboarding/privacy.html",
         version=onboarding.POLICY_VERSION,
         history=onboarding.POLICY_HISTORY,
-        retention_years=round(personal_data.retention_days() / 365),
-        withdrawal_days=personal_data.withdrawal_days(),
+        retention=personal_data.retention_text(),
+        withdrawal=personal_data.withdrawal_text(),
     )
 
 

@@ -37,8 +37,7 @@ def mine():
         "personal_data/mine.html",
         consents=personal_data.consents_of(person),
         active=personal_data.has_active_consent(person),
-        withdrawal_days=personal_data.withdrawal_days(),
-        retention_years=round(personal_data.retention_days() / 365, 1),
+        withdrawal=personal_data.withdrawal_text(),
     )
 
 
@@ -73,8 +72,8 @@ def withdraw():
         flash(
             _(
                 "Your consent has been withdrawn and your account disabled. Your data will be "
-                "anonymised in %(days)s days.",
-                days=personal_data.withdrawal_days(),
+                "anonymised in %(period)s.",
+                period=personal_data.withdrawal_text(),
             ),
             "info",
         )
@@ -82,7 +81,7 @@ def withdraw():
     return render_template(
         "personal_data/withdraw.html",
         form=form,
-        withdrawal_days=personal_data.withdrawal_days(),
+        withdrawal=personal_data.withdrawal_text(),
     )
 
 
@@ -105,6 +104,6 @@ def overview():
         "personal_data/overview.html",
         withdrawals=withdrawals,
         due=personal_data.due_for_anonymisation(),
-        retention_days=personal_data.retention_days(),
-        withdrawal_days=personal_data.withdrawal_days(),
+        retention=personal_data.retention_text(),
+        withdrawal=personal_data.withdrawal_text(),
     )
