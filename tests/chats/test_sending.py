@@ -90,7 +90,9 @@ def test_a_new_chat_reaches_only_that_link_and_a_teacher_sends_their_own(app, ma
     make.chat(tutor, "tutor_students", group=grp)
     sending.send(tutor, grp, TODAY)
     lesson = make.chat(teacher, "teacher_group_discipline", group=grp, discipline=algo)
-    assert [c.id for c in sending.roster(teacher, grp, TODAY).chats] == [lesson.id]
+    theirs = sending.roster(teacher, grp, TODAY)
+    assert [c.id for c in theirs.chats] == [lesson.id]
+    assert mother.id not in {a.person.id for a in theirs.people}  # no chat of theirs for her
     assert sending.send(teacher, grp, TODAY) == (1, 1)  # Анна; Борис has no address
     last = outbox()[-1]
     assert last.recipients == [anna.email] and lesson.invite_url in body(last)

@@ -132,25 +132,23 @@ def roster(actor: User, group: StudyGroup, today: date) -> Roster:
         ).unique()
     )
     by_id = {s.id: s for s in students}
-    parents: list[tuple[User, int]] = []
-    if students:
+    parents_of: dict[int, list[User]] = defaultdict(list)
+    student_chats = [c for c in chats if c.kind in STUDENT_KINDS]
+    parent_chats = [c for c in chats if c.kind in PARENT_KINDS]
+    if students and parent_chats:  # parents are listed only when there is a chat for them
         rows = db.session.execute(
             select(User, Guardian.student_id)
             .join(Guardian, Guardian.parent_id == User.id)
             .where(Guardian.student_id.in_(by_id), Guardian.is_confirmed.is_(True))
             .order_by(User.last_name, User.first_name, User.id)
         )
-        parents = [(parent, student_id) for parent, student_id in rows]
-    student_chats = [c for c in chats if c.kind in STUDENT_KINDS]
-    parent_chats = [c for c in chats if c.kind in PARENT_KINDS]
+        for parent, student_id in rows:
+            parents_of[student_id].append(parent)
     people: list[Addressee] = []
     for student in students:
         people.append(Addressee(student, Role.STUDENT, chats=list(student_chats)))
-        for parent, student_id in parents:
-            if student_id == student.id:
-                people.append(
-                    Addressee(parent, Role.PARENT, child=student, chats=list(parent_chats))
-                )
+        for parent in parents_of[student.id]:
+            people.append(Addressee(parent, Role.PARENT, child=student, chats=list(parent_chats)))
     sent: dict[int, dict[int, datetime]] = defaultdict(dict)
     if chats and people:
         rows = db.session.execute(
