@@ -29,3 +29,24 @@ def id_from(value: object) -> int | None:
 
 def day_in_range(day: date | None) -> bool:
     return day is not None and EARLIEST_DAY <= day <= LATEST_DAY
+
+
+def coerce_id(value: object) -> int:
+    """A select's `coerce` for ids: ValueError (the field's "not a valid choice") for text,
+    zero, negatives and numbers past MAX_ID, which would overflow in the query."""
+    number = id_from(value)
+    if number is None:
+        raise ValueError("not an id")
+    return number
+
+
+def optional_number(value: object) -> int | None:
+    """A select's `coerce` where the empty placeholder means None: anything that is not a
+    whole number within ±MAX_ID is None too."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+    return number if -MAX_ID <= number <= MAX_ID else None

@@ -24,9 +24,19 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def link_url(value: str | None) -> str:
+    """A stored address for href: http(s) only. The forms already refuse anything else; this
+    keeps a javascript: or data: address that got into the database some other way (an old
+    row, an import) from becoming a link that runs."""
+    text = (value or "").strip()
+    scheme = urlsplit(text).scheme.lower() if text else ""
+    return text if scheme in ("http", "https") else "#"
+
+
 def init_app(app: Flask) -> None:
     # Before the blueprints are registered: their rules take the converter when added.
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.jinja_env.filters["link_url"] = link_url
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from intranet.bounds import id_from
+from intranet.bounds import coerce_id, id_from, optional_number
+from intranet.services.events import ical
+from intranet.web import link_url
 
 HUGE = "99999999999999999999"
 
@@ -45,3 +47,31 @@ def test_id_from():
     assert id_from("12") == 12 and id_from(7) == 7
     for bad in ("", "0", "-1", HUGE, str(2**31), "١٢", "1e3", None, True, 2**40):
         assert id_from(bad) is None
+
+
+def test_coerce_id_and_optional_number():
+    assert coerce_id("5") == 5
+    for bad in ("0", "-3", HUGE, "x", ""):
+        with pytest.raises(ValueError):
+            coerce_id(bad)
+    assert optional_number("-5") == -5 and optional_number("") is None
+    assert optional_number(HUGE) is None and optional_number("x") is None
+
+
+def test_parent_link_form_refuses_a_student_id_past_32_bits(app, client, login_as):
+    """It was a 500 (OverflowError): the fuzzer's first find."""
+    login_as("admin")
+    response = client.post("/onboarding/parent-links/new", data={"student_id": str(2**64)})
+    assert response.status_code in (200, 422)
+
+
+def test_stored_links_are_http_only():
+    assert link_url(" https://sferum.ru/?c=1 ") == "https://sferum.ru/?c=1"
+    assert link_url("http://example.com") == "http://example.com"
+    for bad in ("javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,x", "", None):
+        assert link_url(bad) == "#"
+
+
+def test_calendar_text_loses_control_characters():
+    assert ical._plain("Экзамен\x00\x07\tА\nБ") == "Экзамен\tА\nБ"
+    assert ical._plain(5) == 5

@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from intranet.bounds import coerce_id
 from intranet.i18n import local_zone
 from intranet.models import Audience
 from intranet.services.channels.manage import MAX_STAGES
@@ -70,7 +71,7 @@ class StageForm(Form):
 
     role = SelectField(_l("Approver role"), choices=[], validate_choice=False)
     people = SelectMultipleField(
-        _l("Or named people"), coerce=int, choices=[], validate_choice=False
+        _l("Or named people"), coerce=coerce_id, choices=[], validate_choice=False
     )
 
 
@@ -83,7 +84,7 @@ class ChannelForm(FlaskForm):
     audience = SelectField(_l("Who reads it"), choices=[], validators=[InputRequired()])
     group_ids = SelectMultipleField(
         _l("Groups"),
-        coerce=int,
+        coerce=coerce_id,
         choices=[],
         validate_choice=False,
         description=_l("Only when the channel is for chosen groups."),
@@ -107,7 +108,7 @@ class ChannelForm(FlaskForm):
 
 
 class AnnouncementForm(FlaskForm):
-    channel = SelectField(_l("Channel"), coerce=int, choices=[], validate_choice=False)
+    channel = SelectField(_l("Channel"), coerce=coerce_id, choices=[], validate_choice=False)
     title = StringField(
         _l("Heading"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
     )

@@ -25,6 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from intranet.bounds import coerce_id, id_from, optional_number
 from intranet.models import EventKind, FeedScope, PersonRole, Role
 from intranet.models.events import (
     CATEGORIES_BY_KIND,
@@ -79,16 +80,11 @@ ROLE_CHOICES = [
 
 def optional_int(value: object) -> int | None:
     """A select's value: the empty placeholder becomes None, not an error."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return optional_number(value)
 
 
 def _int_list(values: list) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]
+    return [number for v in values if (number := id_from(v)) is not None]
 
 
 class SessionForm(Form):
@@ -139,8 +135,10 @@ class EventForm(FlaskForm):
         render_kw={"placeholder": "https://"},
     )
     recording_kept_until = DateField(_l("Recording kept until"), validators=[Optional()])
-    group_ids = SelectMultipleField(_l("Groups"), coerce=int, validators=[Optional()])
-    department_ids = SelectMultipleField(_l("Departments"), coerce=int, validators=[Optional()])
+    group_ids = SelectMultipleField(_l("Groups"), coerce=coerce_id, validators=[Optional()])
+    department_ids = SelectMultipleField(
+        _l("Departments"), coerce=coerce_id, validators=[Optional()]
+    )
     roles = SelectMultipleField(
         _l("Everyone in a role"), choices=ROLE_CHOICES, validators=[Optional()]
     )

@@ -25,6 +25,7 @@ from wtforms.validators import (
 )
 
 from intranet.blueprints.structure.forms import optional_int
+from intranet.bounds import coerce_id
 
 PHONE_HELP = _l("A Russian number, e.g. +7 912 345-67-89. You can sign in with it.")
 
@@ -150,7 +151,7 @@ class DecideForm(FlaskForm):
 
 
 class BulkDecideForm(DecideForm):
-    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    ids = SelectMultipleField(coerce=coerce_id, validate_choice=False)
     decision = SelectField(
         choices=[("approve", _l("Approve the requests")), ("reject", _l("Reject"))],
         validators=[DataRequired()],
@@ -158,7 +159,7 @@ class BulkDecideForm(DecideForm):
 
 
 class SheetForm(FlaskForm):
-    people = SelectMultipleField(coerce=int, validate_choice=False)
+    people = SelectMultipleField(coerce=coerce_id, validate_choice=False)
 
 
 class AppointMainForm(FlaskForm):

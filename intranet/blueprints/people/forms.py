@@ -15,16 +15,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from intranet.bounds import optional_number
 from intranet.labels import ROLE_LABELS
 
 
 def optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return optional_number(value)
 
 
 class CheckboxesField(SelectMultipleField):

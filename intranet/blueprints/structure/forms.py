@@ -15,17 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from intranet.bounds import optional_number
 from intranet.labels import PLATFORM_LABELS, STUDY_FORM_LABELS
 
 
 def optional_int(value: object) -> int | None:
     """Coerce a select's value: the empty placeholder becomes None, not an error."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return optional_number(value)
 
 
 def placeholder(label: str = "—") -> SelectChoice:

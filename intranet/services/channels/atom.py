@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -15,6 +16,11 @@ from intranet.models import Announcement, AnnouncementStatus, Channel
 from intranet.services import markdown
 
 NS = "http://www.w3.org/2005/Atom"
+
+
+# Characters XML 1.0 does not allow (a NUL typed into a title would make the feed unreadable
+# to every reader): left out of the feed's text.
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _stamp(value: datetime) -> str:
@@ -95,6 +101,9 @@ def build(
         if a.status is AnnouncementStatus.CANCELLED and a.cancel_reason:
             html = f"<p><strong>{_escape(labels['cancelled'])}:</strong> {_escape(a.cancel_reason)}</p>{html}"
         ET.SubElement(entry, f"{{{NS}}}content", type="html").text = html
+    for element in feed.iter():
+        if element.text:
+            element.text = _XML_INVALID.sub("", element.text)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 

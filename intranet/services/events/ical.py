@@ -8,6 +8,7 @@ original start). UIDs belong to sessions and never change; SEQUENCE is the event
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,16 @@ from intranet.services.events.recurrence import series_starts
 
 PRODID = "-//Kolledzh Intranet//Events//RU"
 FOOTER = b"END:VCALENDAR\r\n"
+# Control characters other than line breaks are not allowed in iCalendar text (RFC 5545 3.1);
+# a NUL typed into a title would make calendar apps drop the whole feed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _plain(value: Any) -> Any:
+    """Text without control characters; other values as they are."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 DESCRIPTION_LIMIT = 1500
 _STATUS = {
     EventStatus.PLANNED: "TENTATIVE",
@@ -189,12 +200,12 @@ def build(spec: Spec) -> VEvent:
     """The icalendar component of a spec."""
     component = VEvent()
     for name, value in spec.properties:
-        component.add(name, value)
+        component.add(name, _plain(value))
     if spec.alarm is not None:
         minutes, text = spec.alarm
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", text)
+        alarm.add("description", _plain(text))
         alarm.add("trigger", timedelta(minutes=-minutes))
         component.add_component(alarm)
     return component
@@ -284,9 +295,9 @@ def calendar_header(
     if method:
         cal.add("method", method)
     if name:
-        cal.add("x-wr-calname", name)
+        cal.add("x-wr-calname", _plain(name))
     if description:
-        cal.add("x-wr-caldesc", description)
+        cal.add("x-wr-caldesc", _plain(description))
     tzid = settings.zone.key
     cal.add("x-wr-timezone", tzid)
     if refresh is not None:
@@ -367,7 +378,7 @@ def _cancelled(
         component.add("recurrence-id", start)
     component.add("dtstart", start)
     component.add("dtend", start + (session.ends_at - session.starts_at))
-    component.add("summary", _summary(event, session))
+    component.add("summary", _plain(_summary(event, session)))
     component.add("sequence", event.sequence)
     component.add("url", event_url(settings, event.id))
     return component
