@@ -19,4 +19,11 @@ ROWS = [
     Row("POST", "/profile/two-factor/confirm", everyone(302)),
     Row("POST", "/profile/two-factor/recovery-codes", everyone(302)),
     Row("POST", "/profile/two-factor/disable", everyone(302)),
+    # An administrator resets a person's two-factor sign-in from the person's page.
+    Row(
+        "POST",
+        lambda w: f"/people/{w.other_student.id}/two-factor/reset",
+        everyone(403, anon=302, admin=302),
+        note="any",
+    ),
 ]

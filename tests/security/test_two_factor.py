@@ -437,3 +437,27 @@ def test_the_last_sign_in_is_recorded_after_the_code_not_the_password(app, make,
     client.post("/login/code", data={"code": code_for(user, clock.now)})
     db.session.expire_all()
     assert user.last_login_at == clock.now
+
+
+def test_an_administrator_resets_it_from_the_person_page(app, make, clock, login_as, client):
+    person = make.password_user("teacher")
+    turn_on(user := person, clock)
+    browser = app.test_client()
+    password_step(browser, user)
+    browser.post("/login/code", data={"code": code_for(user, clock.now)})
+    assert signed_in(browser)
+    admin = login_as("admin")
+    page = client.get(f"/people/{person.id}")
+    assert "Сбросить двухфакторный вход" in page.text
+    assert client.post(f"/people/{person.id}/two-factor/reset").status_code == 302
+    db.session.expire_all()
+    assert signin.record(person) is None
+    assert not signed_in(browser)
+    assert "Сбросить двухфакторный вход" not in client.get(f"/people/{person.id}").text
+    assert db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "account.2fa_reset", AuditEvent.actor_id == admin.id
+        )
+    )
+    own = client.post(f"/people/{admin.id}/two-factor/reset")
+    assert own.status_code == 302

@@ -28,6 +28,7 @@ from intranet.models import User
 from intranet.models.base import utcnow
 from intranet.services import accounts, audit, signin
 from intranet.services.errors import ValidationFailed
+from intranet.web import require
 
 PENDING = "signin_pending"
 VERIFIED = "second_factor"  # this session was opened with a code
@@ -323,6 +324,37 @@ def two_factor_disable():
     keep_this_browser(user)
     flash(_("Two-factor sign-in is off. Other devices have been signed out."), "success")
     return redirect(url_for("auth.two_factor"))
+
+
+# --- an administrator's reset ---------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict:
+    return {"two_factor_on": signin.is_enabled}
+
+
+@bp.route("/people/<int:person_id>/two-factor/reset", methods=["POST"])
+@login_required
+def reset_two_factor(person_id: int):
+    """For a person who lost both the phone and the recovery codes (the person's page)."""
+    require("people.manage")
+    person = db.get_or_404(User, person_id)
+    form = ConfirmForm()
+    back = url_for("people.view", person_id=person.id)
+    if not form.validate_on_submit():
+        return redirect(back)
+    if person.id == current_user.id:
+        flash(_("Turn your own two-factor sign-in off in your profile."), "error")
+        return redirect(back)
+    if signin.record(person) is None:
+        flash(_("Two-factor sign-in is off."), "info")
+        return redirect(back)
+    signin.reset(person, actor=current_user._get_current_object())
+    accounts.end_every_session(person)
+    db.session.commit()
+    flash(_("Two-factor sign-in has been reset; the person's sessions have ended."), "success")
+    return redirect(back)
 
 
 # --- the command line -----------------------------------------------------------------------
