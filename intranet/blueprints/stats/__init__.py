@@ -3,10 +3,11 @@
 from flask import Blueprint
 
 from intranet.services.events.labels import kind_label
-from intranet.services.stats import EVENT_STATE_LABELS, EVENT_STATES, month_label
+from intranet.services.stats import EVENT_STATE_LABELS, EVENT_STATES, month_label, month_name
 
 bp = Blueprint("stats", __name__)
 bp.add_app_template_global(month_label, "stats_month")
+bp.add_app_template_global(month_name, "stats_month_name")
 bp.add_app_template_global(kind_label, "stats_event_kind")
 bp.add_app_template_global(EVENT_STATES, "stats_event_states")
 bp.add_app_template_global(EVENT_STATE_LABELS, "stats_event_state_labels")

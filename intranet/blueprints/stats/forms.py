@@ -15,8 +15,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(_l("First day of the period"), validators=[Optional()])
+    end = DateField(_l("Last day of the period"), validators=[Optional()])
 
 
 def _count(label, description=None, required=False):

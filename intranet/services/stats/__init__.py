@@ -58,6 +58,10 @@ def month_label(first: date) -> str:
     return f"{MONTH_ABBR[first.month - 1]} {first.year}"
 
 
+def month_name(first: date) -> str:
+    return str(MONTH_ABBR[first.month - 1])
+
+
 def percent(part: int, whole: int) -> int | None:
     """Share rounded down (99.6 % is not complete); None when there is nothing to share."""
     return part * 100 // whole if whole else None
