@@ -160,3 +160,31 @@ def test_the_board_link_fills_in_the_form(client, login_as, make):
     page = client.get(f"/chats/new?kind=tutor_parents&group_id={grp.id}")
     assert re.search(r'<option selected value="tutor_parents">', page.text)
     assert re.search(rf'<option selected value="{grp.id}">', page.text)
+
+
+def test_the_leaders_board_is_kept_a_minute_and_forgotten_when_a_chat_is_registered(
+    client, login_as, make
+):
+    from intranet.services import chats
+
+    tutor = make.user("tutor")
+    grp = make.group(name="ИСП-24-2")
+    make.tutor_of(tutor, grp)
+    login_as("admin")
+    assert "Зарегистрировано чатов: 0 из 3 (0%)" in client.get("/chats/compliance").text
+    make.chat(tutor, "tutor_students", group=grp)  # behind the service's back: not seen yet
+    kept = client.get("/chats/compliance")
+    assert "Зарегистрировано чатов: 0 из 3 (0%)" in kept.text
+    assert "Пересчитать сейчас" in kept.text
+    fresh = client.get("/chats/compliance?fresh=1")
+    assert "Зарегистрировано чатов: 1 из 3 (33%)" in fresh.text
+    chats.register(
+        tutor,
+        chats.ChatValues(
+            kind="tutor_parents",
+            title="Родители",
+            invite_url="https://vk.me/join/abc",
+            group_id=grp.id,
+        ),
+    )
+    assert "Зарегистрировано чатов: 2 из 3 (66%)" in client.get("/chats/compliance").text

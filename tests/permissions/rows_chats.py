@@ -35,6 +35,7 @@ ROWS = [
     Row("GET", "/chats/?mine=1&kind=other&status=active&find=чат", KEEPERS, note="filters"),
     Row("GET", "/chats/compliance", KEEPERS, note="leaders: the board; keepers: their own"),
     Row("GET", "/chats/compliance?view=tutors&page=2", KEEPERS, note="a tab, past the end"),
+    Row("GET", "/chats/compliance?fresh=1", KEEPERS, note="the board counted afresh"),
     Row("GET", "/chats/new", KEEPERS),
     Row(
         "GET",

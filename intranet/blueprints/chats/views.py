@@ -186,7 +186,7 @@ def compliance():
         )
     view = request.args.get("view", "groups")
     view = view if view in BOARD_VIEWS else "groups"
-    board = chats_compliance.board(today)
+    board, counted = chats_compliance.college_board(today, fresh=request.args.get("fresh") == "1")
     rows = {
         "groups": board.by_group,
         "departments": board.by_department,
@@ -196,7 +196,13 @@ def compliance():
     }[view]()
     page = _ListPage(page=None, per_page=page_size(), error_out=False, rows=rows)
     return render_template(
-        "chats/compliance.html", board=board, total=board.total, view=view, page=page
+        "chats/compliance.html",
+        board=board,
+        total=board.total,
+        view=view,
+        page=page,
+        counted=counted,
+        kept=chats_compliance.board_seconds() > 0,
     )
 
 

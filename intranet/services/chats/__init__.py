@@ -275,6 +275,12 @@ def _refuse_duplicate(owner: User, row: dict, chat: Chat | None) -> None:
         )
 
 
+def _forget_board() -> None:
+    from intranet.services.chats import compliance
+
+    compliance.forget_college_board()
+
+
 def register(actor: User, values: ChatValues) -> Chat:
     """Register a chat the actor keeps."""
     if not policy.can(actor, "chats.register"):
@@ -283,6 +289,7 @@ def register(actor: User, values: ChatValues) -> Chat:
     chat = Chat(owner_id=actor.id, **row)
     db.session.add(chat)
     db.session.flush()
+    _forget_board()
     audit.record("chats.register", actor=actor, obj=chat, summary=chat.title, kind=chat.kind.value)
     return chat
 
@@ -298,6 +305,7 @@ def update(actor: User, chat: Chat, values: ChatValues) -> Chat:
     for key, value in changed.items():
         setattr(chat, key, value)
     db.session.flush()
+    _forget_board()
     audit.record(
         "chats.update",
         actor=actor,

@@ -7,11 +7,14 @@ fixed handful of queries, whatever the size of the college.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import String, or_, select, type_coerce
 
 from intranet import policy
@@ -33,6 +36,7 @@ from intranet.models import (
     User,
     UserRole,
 )
+from intranet.models.base import utcnow
 from intranet.models.chats import HEAD_KINDS as HEAD_KINDS
 from intranet.services.chats import TEACHER_KINDS as TEACHER_KINDS
 
@@ -267,3 +271,42 @@ def missing_for(user: User, today: date) -> Board | None:
         return None
     result = board(today, owner_id=user.id)
     return result if result.items else None
+
+
+# --- the whole college's board, kept a minute ----------------------------------------------
+#
+# The leaders' board computes every expected chat of the college (thousands at a large one),
+# so each process keeps it CHATS_BOARD_SECONDS (default 60): the page says when it was counted
+# and offers to count again. A chat registered or changed in this process forgets it at once;
+# a keeper's own board (owner_id) is always computed afresh.
+
+_cached: dict[tuple[str, date], tuple[float, datetime, Board]] = {}
+_lock = threading.Lock()
+
+
+def board_seconds() -> int:
+    return int(current_app.config.get("CHATS_BOARD_SECONDS", 60))
+
+
+def college_board(today: date, *, fresh: bool = False) -> tuple[Board, datetime]:
+    """The whole college's board and when it was counted (at most a minute ago)."""
+    ttl = board_seconds()
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], today)
+    now = time.monotonic()
+    hit = _cached.get(key)
+    if ttl > 0 and not fresh and hit is not None and hit[0] > now:
+        return hit[2], hit[1]
+    result = board(today)
+    counted = utcnow()
+    if ttl > 0:
+        with _lock:
+            for stale in [k for k, v in _cached.items() if v[0] <= now]:
+                del _cached[stale]
+            _cached[key] = (now + ttl, counted, result)
+    return result, counted
+
+
+def forget_college_board() -> None:
+    """Drop the kept boards (a chat was registered or changed)."""
+    with _lock:
+        _cached.clear()
