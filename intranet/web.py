@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, session
+from flask import Flask, Request, abort, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.routing import IntegerConverter
 
 from intranet import policy
@@ -24,6 +25,26 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class _WithoutNul(ImmutableMultiDict):
+    """Query-string and form values without NUL characters: no text anyone types holds one,
+    and PostgreSQL refuses them in text (a 500 for any form or search given %00)."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None:
+            mapping = [
+                (_drop_nul(key), _drop_nul(value)) for key, value in iter_multi_items(mapping)
+            ]
+        super().__init__(mapping)
+
+
+def _drop_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class IntranetRequest(Request):
+    parameter_storage_class = _WithoutNul
+
+
 def link_url(value: str | None) -> str:
     """A stored address for href: http(s) only. The forms already refuse anything else; this
     keeps a javascript: or data: address that got into the database some other way (an old
@@ -36,6 +57,7 @@ def link_url(value: str | None) -> str:
 def init_app(app: Flask) -> None:
     # Before the blueprints are registered: their rules take the converter when added.
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.request_class = IntranetRequest
     app.jinja_env.filters["link_url"] = link_url
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import time
 import unicodedata
@@ -42,6 +43,7 @@ IMAGES = frozenset({PNG, JPEG})
 ALL_TYPES = frozenset({PNG, JPEG, PDF})
 EXTENSIONS = {PNG: ".png", JPEG: ".jpg", PDF: ".pdf"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 _CHUNK = 64 * 1024
 
 
@@ -157,15 +159,21 @@ def attach(upload: Upload, owner_id: int) -> None:
     upload.owner_id = owner_id
 
 
+def _is_key(key: str) -> bool:
+    """Keys are token_urlsafe(24): anything else (a NUL byte, which PostgreSQL refuses in a
+    query, or 10,000 characters) is no key and is not looked up."""
+    return bool(key) and len(key) <= 43 and _KEY_CHARS.fullmatch(key) is not None
+
+
 def by_key(key: str) -> Upload | None:
     """The upload with this URL key (keys are random and long; anything else is None)."""
-    if not key or len(key) > 43:
+    if not _is_key(key):
         return None
     return db.session.scalar(select(Upload).where(Upload.key == key))
 
 
 def by_keys(keys: Iterable[str]) -> list[Upload]:
-    wanted = [k for k in set(keys) if k and len(k) <= 43]
+    wanted = [k for k in set(keys) if _is_key(k)]
     if not wanted:
         return []
     return list(db.session.scalars(select(Upload).where(Upload.key.in_(wanted))))
@@ -228,12 +236,13 @@ def _path_for(root: Path, stored_name: str) -> Path:
 
 
 def _with_extension(name: str, kind: str) -> str:
-    """The download name ends in the extension of the real type (a renamed .html is a .png)."""
+    """The download name ends in the extension of the real type (a renamed .html is a .png),
+    and fits the 200 characters of the name's column with it."""
     ext = EXTENSIONS[kind]
     stem, dot, current = name.rpartition(".")
     if dot and f".{current.lower()}" in (ext, ".jpeg" if kind == JPEG else ext):
         return name
-    return f"{name}{ext}"
+    return f"{name[: 200 - len(ext)]}{ext}"
 
 
 def _not_allowed_message(allowed: frozenset[str]) -> str:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from flask import Flask, Request
+from flask import Flask
 from werkzeug.datastructures import ImmutableMultiDict
 
 from intranet.extensions import db
@@ -148,14 +148,17 @@ class RecordingDict(ImmutableMultiDict):
         return super().__contains__(key)
 
 
-class RecordingRequest(Request):
-    parameter_storage_class = RecordingDict
-
-
 @contextmanager
 def recording(app: Flask) -> Iterator[set[str]]:
     """Within: READ_KEYS collects the query and form keys views read; yields that set."""
     original = app.request_class
+
+    class Recording(RecordingDict, original.parameter_storage_class):
+        pass
+
+    class RecordingRequest(original):
+        parameter_storage_class = Recording
+
     app.request_class = RecordingRequest
     READ_KEYS.clear()
     try:

@@ -75,3 +75,22 @@ def test_stored_links_are_http_only():
 def test_calendar_text_loses_control_characters():
     assert ical._plain("Экзамен\x00\x07\tА\nБ") == "Экзамен\tА\nБ"
     assert ical._plain(5) == 5
+
+
+@pytest.mark.pg
+def test_nul_bytes_in_queries_forms_and_upload_keys(app, client, login_as):
+    """PostgreSQL refuses NUL in text: these were 500s there (SQLite stored the NUL)."""
+    from sqlalchemy import select
+
+    from intranet.extensions import db
+    from intranet.models import Department
+
+    login_as("admin")
+    assert client.get("/uploads/a%00b").status_code == 404
+    assert client.get("/uploads/" + "k" * 44).status_code == 404
+    assert client.get("/helpdesk/queue?q=a%00b").status_code == 200
+    assert client.get("/people/?q=%00").status_code == 200
+    response = client.post("/structure/departments/new", data={"name": "Отде\x00ление связи"})
+    assert response.status_code == 302
+    names = db.session.scalars(select(Department.name)).all()
+    assert "Отделение связи" in names
