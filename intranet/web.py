@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, abort, session
+from flask import Flask, Request, abort, current_app, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
@@ -66,12 +66,15 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
+        # The login manager is module-global and keeps the last loader registered, so the
+        # settings come from the app serving the request, not from the one registering it.
+        config = current_app.config
         return accounts.load_session_user(
             user_id,
             session.get("sid"),
-            lifetime=app.config["PERMANENT_SESSION_LIFETIME"],
-            idle=app.config.get("SESSION_IDLE_TIMEOUT"),
-            touch_every=app.config.get("SESSION_TOUCH_SECONDS", 60),
+            lifetime=config["PERMANENT_SESSION_LIFETIME"],
+            idle=config.get("SESSION_IDLE_TIMEOUT"),
+            touch_every=config.get("SESSION_TOUCH_SECONDS", 60),
         )
 
     from intranet.labels import TEMPLATE_GLOBALS
