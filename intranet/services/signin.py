@@ -131,11 +131,23 @@ def start(user: User) -> TwoFactor:
         found = TwoFactor(user_id=user.id, secret=seal(pyotp.random_base32()), created_at=utcnow())
         db.session.add(found)
         db.session.flush()
+    elif not readable(found):  # sealed under an earlier TOKEN_KEY: a new secret to scan
+        found.secret = seal(pyotp.random_base32())
+        found.created_at = utcnow()
     return found
 
 
 def secret_of(found: TwoFactor) -> str:
     return unseal(found.secret)
+
+
+def readable(found: TwoFactor) -> bool:
+    """Whether the secret opens with the current TOKEN_KEY."""
+    try:
+        unseal(found.secret)
+    except ValueError:
+        return False
+    return True
 
 
 def account_label(user: User) -> str:
@@ -264,7 +276,15 @@ def _accept_totp(found: TwoFactor, code: str) -> bool:
     cleaned = _digits(code)
     if cleaned is None:
         return False
-    totp = pyotp.TOTP(secret_of(found), digits=DIGITS, interval=STEP_SECONDS)
+    try:
+        secret = secret_of(found)
+    except ValueError:
+        current_app.logger.warning(
+            "two-factor secret of user %s does not open with TOKEN_KEY (was it changed?)",
+            found.user_id,
+        )
+        return False
+    totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
     now = current_step()
     matched = [
         step

@@ -461,3 +461,32 @@ def test_an_administrator_resets_it_from_the_person_page(app, make, clock, login
     )
     own = client.post(f"/people/{admin.id}/two-factor/reset")
     assert own.status_code == 302
+
+
+def test_a_changed_token_key_refuses_codes_without_an_error(
+    app, make, clock, monkeypatch, login_as, client
+):
+    """Secrets sealed under the old TOKEN_KEY no longer open: codes are refused (a reset
+    lets the person set it up again) and a setup in progress starts over with a new secret."""
+    user = make.password_user("teacher")
+    turn_on(user, clock)
+    code = code_for(user, clock.now)
+    pending = make.user("student")
+    signin.start(pending)
+    db.session.commit()
+    old_secret = signin.record(pending).secret
+    monkeypatch.setitem(current_app.config, "TOKEN_KEY", "a-new-token-key-" + "k" * 40)
+
+    browser = app.test_client()
+    password_step(browser, user)
+    refused = browser.post("/login/code", data={"code": code})
+    assert refused.status_code == 200 and "Неверный код" in refused.text
+
+    login_as(user=pending)
+    page = client.get("/profile/two-factor")
+    assert page.status_code == 200 and "Настроить двухфакторный вход" in page.text
+    assert client.post("/profile/two-factor/confirm", data={"code": "123456"}).status_code == 302
+    assert client.post("/profile/two-factor/start").status_code == 302
+    db.session.expire_all()
+    assert signin.record(pending).secret != old_secret
+    assert "<svg" in client.get("/profile/two-factor").text

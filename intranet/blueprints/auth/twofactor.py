@@ -181,7 +181,7 @@ def login_setup():
         return redirect(url_for("main.home"))
     user = _pending(SETUP)
     found = signin.record(user) if user is not None else None
-    if user is None or found is None or found.enabled_at is not None:
+    if user is None or found is None or found.enabled_at is not None or not signin.readable(found):
         return _start_again(here=SETUP)
     form = EnrolCodeForm()
     if form.validate_on_submit():
@@ -219,6 +219,8 @@ def _profile_page(
     user = current_user._get_current_object()
     found = signin.record(user)
     enabled = found is not None and found.enabled_at is not None
+    if found is not None and not enabled and not signin.readable(found):
+        found = None  # sealed under an earlier TOKEN_KEY: starting again makes a new one
     setup = _setup_view(user, found) if found is not None and not enabled else {}
     return (
         render_template(
@@ -263,7 +265,7 @@ def two_factor_start():
 def two_factor_confirm():
     user = current_user._get_current_object()
     found = signin.record(user)
-    if found is None or found.enabled_at is not None:
+    if found is None or found.enabled_at is not None or not signin.readable(found):
         return redirect(url_for("auth.two_factor"))
     form = EnrolCodeForm()
     if not form.validate_on_submit():
