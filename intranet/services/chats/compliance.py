@@ -94,10 +94,17 @@ class Board:
     people: dict[int, str]
     disciplines: dict[int, str]
     clubs: dict[int, str]
+    # Aggregates computed once: a board kept for a minute serves many pages (read-only).
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _kept(self, key, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def total(self) -> Coverage:
-        return self._one(None, "", lambda e: True)
+        return self._kept("total", lambda: self._one(None, "", lambda e: True))
 
     def _one(self, key, name, keep) -> Coverage:
         cov = Coverage(key, name)
@@ -118,18 +125,31 @@ class Board:
         return sorted(rows.values(), key=lambda c: (c.key is None, c.percent, c.name))
 
     def by_group(self) -> list[Coverage]:
-        return self._by(lambda e: e.group_id if e.group_id is not None else False, self.groups)
+        return self._kept(
+            "groups",
+            lambda: self._by(
+                lambda e: e.group_id if e.group_id is not None else False, self.groups
+            ),
+        )
 
     def by_department(self) -> list[Coverage]:
-        return self._by(
-            lambda e: (
-                self.group_department.get(e.group_id, False) if e.group_id is not None else False
+        return self._kept(
+            "departments",
+            lambda: self._by(
+                lambda e: (
+                    self.group_department.get(e.group_id, False)
+                    if e.group_id is not None
+                    else False
+                ),
+                self.departments,
             ),
-            self.departments,
         )
 
     def by_owner(self, kinds: frozenset[ChatKind]) -> list[Coverage]:
-        return self._by(lambda e: e.owner_id if e.kind in kinds else False, self.people)
+        return self._kept(
+            ("owners", frozenset(kinds)),
+            lambda: self._by(lambda e: e.owner_id if e.kind in kinds else False, self.people),
+        )
 
     def for_owner(self, owner_id: int) -> Coverage:
         return self._one(owner_id, self.people.get(owner_id, ""), lambda e: e.owner_id == owner_id)
