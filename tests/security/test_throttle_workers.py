@@ -5,7 +5,8 @@ gunicorn hands them to whichever worker accepts first; its access log records th
 process id for each request. With Redis storage (a key prefix of the test's own) the account
 limit holds across the workers: exactly LIMIT wrong passwords are answered as such, every later
 attempt, the right password included, is refused. The control, memory storage on the same
-server set-up, lets more than LIMIT through, because each worker counts alone.
+server set-up, lets more than LIMIT through, because each worker counts alone. Wrong
+two-factor codes after a right password are counted the same way: five, then the step ends.
 
 A second test checks on the same kind of server that a GET records the session's last use in
 a short transaction of its own (the controlled-clock tests can only show the POST path).
@@ -44,6 +45,10 @@ with app.app_context():
     password, emails = sys.argv[1], sys.argv[2:]
     for email in emails:
         factories.password_user("student", email=email, password=password)
+    from intranet.models.base import utcnow
+    from intranet.services import signin
+    person = factories.password_user("student", email="second@example.test", password=password)
+    signin.start(person).enabled_at = utcnow()  # two-factor sign-in on (no code needed here)
     db.session.commit()
 """
 
@@ -117,15 +122,15 @@ def attempt(base_url: str, password: str, login: str = "target@example.test") ->
     return "wrong"
 
 
-def workers_that_answered(workdir: Path) -> Counter:
+def workers_that_answered(workdir: Path, path: str = "/login") -> Counter:
     access = workdir / "access.log"
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not access.exists():
         time.sleep(0.1)
     pids = Counter()
     for line in access.read_text().splitlines():
-        pid, method, path, status = line.split()
-        if method == "POST" and path == "/login":
+        pid, method, url, _status = line.split()
+        if method == "POST" and url == path:
             pids[pid] += 1
     return pids
 
@@ -186,3 +191,39 @@ def test_a_get_records_the_last_use_in_a_transaction_of_its_own(redis_server):
     time.sleep(1.1)
     assert fetch(server.url, "/profile", cookies=cookies).status == 200
     assert last_seen() > signed_in
+
+
+def wrong_code(base_url: str) -> str:
+    """The right password for the account with two-factor sign-in on, then a wrong code."""
+    hidden, cookies = login_form(base_url)
+    form = dict(hidden, login="second@example.test", password=PASSWORD)
+    first = fetch(base_url, "/login", method="POST", form=form, cookies=cookies)
+    cookies.update(first.cookies())
+    if not first.headers.get("Location", "").endswith("/login/code"):
+        return f"password step answered {first.status} {first.headers.get('Location')}"
+    page = fetch(base_url, "/login/code", cookies=cookies)  # a new session: a new CSRF token
+    cookies.update(page.cookies())
+    parser = _HiddenInputs()
+    parser.feed(page.body.decode("utf-8", "replace"))
+    answer = fetch(
+        base_url,
+        "/login/code",
+        method="POST",
+        form=dict(parser.values, code="000000"),
+        cookies=cookies,
+    )
+    if answer.status == 302 and answer.headers["Location"].endswith("/login"):
+        return "throttled"
+    assert answer.status == 200, answer.status
+    assert "Неверный код" in answer.body.decode("utf-8", "replace")
+    return "wrong"
+
+
+def test_wrong_codes_are_counted_across_the_workers_too(redis_server):
+    server, workdir = redis_server
+    limit = 5  # TWO_FACTOR_FAILURES_PER_ACCOUNT's default
+    outcomes = Counter(wrong_code(server.url) for _ in range(3 * limit))
+    pids = workers_that_answered(workdir, "/login/code")
+    print(f"codes: {dict(outcomes)} over workers {dict(pids)}")
+    assert len(pids) >= 2, f"the codes reached one worker only: {pids}"
+    assert outcomes == Counter(wrong=limit, throttled=2 * limit), (outcomes, pids)
