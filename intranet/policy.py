@@ -128,29 +128,45 @@ def _current(model, today: date):
 
 def tutored_group_ids(user: User, today: date | None = None) -> set[int]:
     today = today or _today()
-    rows = db.session.scalars(
-        select(TutorAssignment.group_id).where(
-            TutorAssignment.tutor_id == user.id, _current(TutorAssignment, today)
+
+    def compute() -> frozenset[int]:
+        return frozenset(
+            db.session.scalars(
+                select(TutorAssignment.group_id).where(
+                    TutorAssignment.tutor_id == user.id, _current(TutorAssignment, today)
+                )
+            )
         )
-    )
-    return set(rows)
+
+    return set(_memo(("tutored", user.id, today), compute))
 
 
 def taught_group_ids(user: User) -> set[int]:
-    rows = db.session.scalars(
-        select(TeachingAssignment.group_id).where(TeachingAssignment.teacher_id == user.id)
-    )
-    return set(rows)
+    def compute() -> frozenset[int]:
+        return frozenset(
+            db.session.scalars(
+                select(TeachingAssignment.group_id).where(
+                    TeachingAssignment.teacher_id == user.id
+                )
+            )
+        )
+
+    return set(_memo(("taught", user.id), compute))
 
 
 def student_group_ids(student_id: int, today: date | None = None) -> set[int]:
     today = today or _today()
-    rows = db.session.scalars(
-        select(Enrollment.group_id).where(
-            Enrollment.student_id == student_id, _current(Enrollment, today)
+
+    def compute() -> frozenset[int]:
+        return frozenset(
+            db.session.scalars(
+                select(Enrollment.group_id).where(
+                    Enrollment.student_id == student_id, _current(Enrollment, today)
+                )
+            )
         )
-    )
-    return set(rows)
+
+    return set(_memo(("studies", student_id, today), compute))
 
 
 def _is_student_in(student_id: int, group_ids: set[int]) -> bool:
@@ -523,18 +539,27 @@ def open_round(a: Announcement) -> ReviewRound | None:
 
 def role_holder_ids(role: Role) -> frozenset[int]:
     """Active people who may act in this role now."""
+    if role in _MANY:
+        return _memo(("holders", role), lambda: _role_holders([role]).get(role, frozenset()))
+    return _memo(("holders",), lambda: _role_holders(_STAFF_ROLES)).get(role, frozenset())
 
-    def compute() -> frozenset[int]:
-        query = (
-            select(UserRole.user_id)
-            .join(User, User.id == UserRole.user_id)
-            .where(UserRole.role == role, User.is_active.is_(True))
-        )
-        if role in _NEEDS_CONFIRMATION:
-            query = query.where(User.teacher_status == TeacherStatus.CONFIRMED)
-        return frozenset(db.session.scalars(query))
 
-    return _memo(("holders", role), compute)
+_MANY = frozenset({S, P})  # thousands of holders: asked for one at a time
+_STAFF_ROLES = [role for role in Role if role not in _MANY]
+
+
+def _role_holders(roles: list[Role]) -> dict[Role, frozenset[int]]:
+    """The active holders of these roles in one query (a request asks for several)."""
+    holders: dict[Role, set[int]] = {}
+    for user_id, role, status in db.session.execute(
+        select(UserRole.user_id, UserRole.role, User.teacher_status)
+        .join(User, User.id == UserRole.user_id)
+        .where(User.is_active.is_(True), UserRole.role.in_(roles))
+    ):
+        if role in _NEEDS_CONFIRMATION and status is not TeacherStatus.CONFIRMED:
+            continue
+        holders.setdefault(role, set()).add(user_id)
+    return {role: frozenset(ids) for role, ids in holders.items()}
 
 
 def review_facts(rounds: list[ReviewRound]) -> dict[int, tuple[frozenset, frozenset]]:

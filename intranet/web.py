@@ -81,6 +81,12 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS, can=_can_current, nav_items=nav_items)
 
+    @app.context_processor
+    def _bound_can() -> dict:
+        # Templates ask `can` once a row; bind it to the user object, not the proxy.
+        user = current_user._get_current_object()
+        return {"can": lambda action, obj=None: policy.can(user, action, obj)}
+
 
 def _can_current(action: str, obj=None) -> bool:
     return policy.can(current_user, action, obj)
@@ -136,8 +142,9 @@ def nav_items() -> list[tuple[str, str]]:
     from flask import current_app
 
     registered = current_app.view_functions
+    user = current_user._get_current_object()
     return [
         (endpoint, str(label))
         for endpoint, label, action in NAV
-        if endpoint in registered and policy.can(current_user, action)
+        if endpoint in registered and policy.can(user, action)
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intranet.models.base import Base, TimestampMixin, UTCDateTime, fold, relationship
@@ -80,7 +80,15 @@ class User(TimestampMixin, Base):
 
     @property
     def role_set(self) -> frozenset[Role]:
-        return frozenset(r.role for r in self.roles)
+        # Asked many times a page (every permission check); kept until the roles list
+        # changes (see _forget_role_set) or is loaded again (a new list object).
+        roles = self.roles
+        cached = self.__dict__.get("_role_set")
+        if cached is not None and cached[0] is roles:
+            return cached[1]
+        value = frozenset(r.role for r in roles)
+        self.__dict__["_role_set"] = (roles, value)
+        return value
 
     def has_role(self, *roles: Role) -> bool:
         return not self.role_set.isdisjoint(roles)
@@ -145,3 +153,9 @@ class LoginSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+@event.listens_for(User.roles, "append")
+@event.listens_for(User.roles, "remove")
+def _forget_role_set(user: User, _value, _initiator) -> None:
+    user.__dict__.pop("_role_set", None)

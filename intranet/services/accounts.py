@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload
 
 from intranet import database
 from intranet.extensions import db
@@ -331,11 +332,17 @@ def load_session_user(
     ]
     if idle:
         conditions.append(LoginSession.last_seen_at >= now - timedelta(seconds=idle))
-    row = db.session.execute(
-        select(User, LoginSession.id, LoginSession.last_seen_at)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(*conditions)
-    ).first()
+    # The roles come in the same statement: every page asks for them.
+    row = (
+        db.session.execute(
+            select(User, LoginSession.id, LoginSession.last_seen_at)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .options(joinedload(User.roles))
+            .where(*conditions)
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     user, session_id, last_seen = row
