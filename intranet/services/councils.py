@@ -3,6 +3,8 @@ extracurricular groups (кружки, секции: a leader and members, §1.4 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from flask_babel import gettext as _
@@ -55,10 +57,14 @@ def _require(actor: User | None, action: str, obj=None) -> None:
         raise PermissionDenied(_("You may not change this."))
 
 
-def _flush_unique(message: str, field: str) -> None:
+@contextmanager
+def _unique(message: str, field: str) -> Iterator[None]:
+    """The changes made in the block are flushed in a savepoint of their own, so a unique
+    violation (two people saving at once) becomes a form error and the session stays usable.
+    Starting a savepoint flushes what is pending: make the changes inside the block."""
     try:
         with db.session.begin_nested():
-            db.session.flush()
+            yield
     except IntegrityError as error:
         raise ValidationFailed(message, field) from error
 
@@ -110,17 +116,17 @@ def save_council(
         raise ValidationFailed(_("Choose the kind of council."), "kind") from None
     name = _name(name, Council, council.id if council else None)
     basis = documents.get_basis(basis_id, required=False)
-    if council is None:
-        council = Council()
-        db.session.add(council)
-    elif council.kind != kind and _count_members(council):
+    if council is not None and council.kind != kind and _count_members(council):
         raise ValidationFailed(
             _("The council has members; remove them before changing its kind."), "kind"
         )
-    council.kind, council.name, council.name_key = kind, name, fold(name)
-    council.description = (description or "").strip()[:5000]
-    council.basis_id = basis.id if basis else None
-    _flush_unique(_("This name is already taken."), "name")
+    with _unique(_("This name is already taken."), "name"):
+        if council is None:
+            council = Council()
+            db.session.add(council)
+        council.kind, council.name, council.name_key = kind, name, fold(name)
+        council.description = (description or "").strip()[:5000]
+        council.basis_id = basis.id if basis else None
     audit.record("council.saved", actor=actor, obj=council, summary=name, kind=kind.value)
     return council
 
@@ -182,8 +188,8 @@ def add_council_member(
     member = CouncilMember(
         council_id=council.id, user_id=person.id, position=clean(position)[:80], since=since
     )
-    db.session.add(member)
-    _flush_unique(duplicate, "user_id")
+    with _unique(duplicate, "user_id"):
+        db.session.add(member)
     audit.record(
         "council.member_added",
         actor=actor,
@@ -290,15 +296,15 @@ def save_club(
         raise ValidationFailed(
             _("The leader must be a teacher whose status is confirmed."), "leader_id"
         )
-    if club is None:
-        club = ExtracurricularGroup()
-        db.session.add(club)
-    club.kind, club.name, club.name_key = kind, name, fold(name)
-    club.leader_id = leader.id if leader else None
-    club.description = (description or "").strip()[:5000]
-    club.schedule = clean(schedule)[:200]
-    club.is_active = bool(is_active)
-    _flush_unique(_("This name is already taken."), "name")
+    with _unique(_("This name is already taken."), "name"):
+        if club is None:
+            club = ExtracurricularGroup()
+            db.session.add(club)
+        club.kind, club.name, club.name_key = kind, name, fold(name)
+        club.leader_id = leader.id if leader else None
+        club.description = (description or "").strip()[:5000]
+        club.schedule = clean(schedule)[:200]
+        club.is_active = bool(is_active)
     audit.record(
         "club.saved",
         actor=actor,
@@ -349,8 +355,8 @@ def add_club_member(
     if db.session.scalar(already) is not None:
         raise ValidationFailed(duplicate, "user_id")
     member = ExtracurricularMember(group_id=club.id, user_id=person.id, joined_on=joined_on)
-    db.session.add(member)
-    _flush_unique(duplicate, "user_id")
+    with _unique(duplicate, "user_id"):
+        db.session.add(member)
     audit.record(
         "club.member_added",
         actor=actor,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from intranet.models import CouncilKind
+from intranet.models import ClubKind, CouncilKind
 from intranet.services import councils
 from intranet.services.errors import PermissionDenied, ValidationFailed
 from tests.onboarding.helpers import club, council
@@ -92,3 +92,23 @@ def test_teachers_see_the_clubs_students_do_not(client, login_as, make):
     assert "Шахматы" in client.get("/councils/").text
     login_as("student")
     assert client.get("/councils/").status_code == 403
+
+
+@pytest.mark.pg
+def test_a_name_taken_at_the_same_moment_is_a_form_error_and_the_session_goes_on(
+    make, monkeypatch
+):
+    """Two admins saving one name at once: the check before saving passes for both, and the
+    unique constraint, not an error page, answers the second."""
+    head = make.user("head")
+    councils.save_council(head, None, kind="parents", name="Родительский актив")
+    monkeypatch.setattr(councils, "_name", lambda name, model, own_id: name)
+    with pytest.raises(ValidationFailed) as error:
+        councils.save_council(head, None, kind="students", name="Родительский актив")
+    assert error.value.field == "name"
+    councils.save_club(head, None, kind=next(iter(ClubKind)), name="Шахматы", leader_id=None)
+    with pytest.raises(ValidationFailed) as error:
+        councils.save_club(head, None, kind=next(iter(ClubKind)), name="Шахматы", leader_id=None)
+    assert error.value.field == "name"
+    # The session is still usable: the first council is there, the second is not.
+    assert [c.name for c, _n in councils.councils_overview()] == ["Родительский актив"]
