@@ -292,6 +292,8 @@ def create_person(
 ) -> User:
     """Create a person with roles; they have no password until they activate the account."""
     _require(actor)
+    if Role.ADMIN in {Role(r) for r in roles}:
+        raise _admins_elsewhere()
     _check_name(last_name, first_name)
     external = _check_external_id(external_id, None)
     with _unique_guard():
@@ -342,10 +344,27 @@ def update_person(
 
 
 def set_roles(person: User, roles: Iterable[Role], *, actor: User) -> None:
-    """Replace a person's roles (the last administrator keeps theirs)."""
+    """Replace a person's roles other than administrator, which is given and taken only by
+    the main administrator on the administrators' page, where each appointment is logged
+    with its basis (regulation §2.1)."""
     _require(actor)
-    accounts.set_roles(person, [Role(r) for r in roles], actor=actor)
+    wanted = {Role(r) for r in roles}
+    if Role.ADMIN in wanted and not person.has_role(Role.ADMIN):
+        raise _admins_elsewhere()
+    if person.has_role(Role.ADMIN):
+        wanted.add(Role.ADMIN)
+    accounts.set_roles(person, wanted, actor=actor)
     db.session.flush()
+
+
+def _admins_elsewhere() -> ValidationFailed:
+    return ValidationFailed(
+        _(
+            "Administrators are appointed and removed by the main administrator on the "
+            "Administrators page."
+        ),
+        "roles",
+    )
 
 
 def confirm_teacher(person: User, *, actor: User) -> None:

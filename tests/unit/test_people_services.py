@@ -164,12 +164,18 @@ def test_update_person_records_what_changed(admin, make):
     assert event.data["changed"] == ["full_name", "external_id"]
 
 
-def test_roles_keep_the_last_admin(admin, make):
-    with pytest.raises(PermissionDenied):
-        people.set_roles(admin, [Role.TEACHER], actor=admin)
-    other = make.user("admin")
-    people.set_roles(admin, [Role.TEACHER], actor=other)
-    assert admin.role_set == {Role.TEACHER}
+def test_the_admin_role_is_given_and_taken_only_on_the_administrators_page(admin, make):
+    """The roles form leaves the administrator role as it is (§2.1: the main administrator
+    appoints and removes administrators, with a basis, on their own page)."""
+    people.set_roles(admin, [Role.TEACHER], actor=admin)
+    assert admin.role_set == {Role.ADMIN, Role.TEACHER}
+    teacher = make.user("teacher")
+    with pytest.raises(ValidationFailed) as error:
+        people.set_roles(teacher, [Role.TEACHER, Role.ADMIN], actor=admin)
+    assert error.value.field == "roles"
+    assert teacher.role_set == {Role.TEACHER}
+    with pytest.raises(ValidationFailed):
+        people.create_person(actor=admin, last_name="Иванов", first_name="Иван", roles=["admin"])
 
 
 def test_confirm_teacher_and_disable(admin, make):

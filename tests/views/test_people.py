@@ -283,13 +283,22 @@ def test_roles_confirmation_and_account_switch(client, admin, make):
     ]
 
 
-def test_the_last_admin_is_kept_with_a_message(client, admin):
+def test_the_roles_form_keeps_the_admin_role_and_cannot_give_it(client, admin, make):
+    page = client.get(f"/people/{admin.id}")
+    assert 'value="admin"' not in page.text
     response = client.post(f"/people/{admin.id}/roles", data={"roles": ["teacher"]})
     assert response.status_code == 302
-    page = client.get(response.headers["Location"])
-    assert "alert-danger" in page.text
     db.session.expire_all()
-    assert Role.ADMIN in db.session.get(User, admin.id).role_set
+    assert db.session.get(User, admin.id).role_set == {Role.ADMIN, Role.TEACHER}
+    teacher = make.user("teacher")
+    response = client.post(f"/people/{teacher.id}/roles", data={"roles": ["teacher", "admin"]})
+    page = client.get(response.headers["Location"]) if response.status_code == 302 else response
+    assert "alert-danger" in page.text or "text-danger" in page.text
+    db.session.expire_all()
+    assert db.session.get(User, teacher.id).role_set == {Role.TEACHER}
+
+
+def test_the_last_admin_cannot_be_disabled(client, admin):
     response = client.post(f"/people/{admin.id}/disable")
     assert response.status_code == 302
     assert db.session.scalar(select(User.is_active).where(User.id == admin.id))

@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from intranet.bounds import optional_number
 from intranet.labels import ROLE_LABELS
+from intranet.models import Role
 
 
 def optional_int(value: object) -> int | None:
@@ -30,7 +31,10 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+# The administrator role is given and taken on the administrators' page only.
+ROLE_CHOICES = [
+    SelectChoice(role.value, label) for role, label in ROLE_LABELS.items() if role is not Role.ADMIN
+]
 
 
 class PersonForm(FlaskForm):
