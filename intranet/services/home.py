@@ -12,6 +12,8 @@ from intranet.extensions import db
 from intranet.models import (
     Enrollment,
     Guardian,
+    JoinRequest,
+    JoinStatus,
     Role,
     StudyGroup,
     TeacherStatus,
@@ -82,7 +84,8 @@ def _current(model, today: date):
 
 
 def _admin_panel(today: date) -> Panel:
-    pending = db.session.scalar(
+    """What waits for the platform administrators, counted in one statement."""
+    pending = (
         select(func.count(func.distinct(User.id)))
         .join(UserRole, UserRole.user_id == User.id)
         .where(
@@ -92,13 +95,20 @@ def _admin_panel(today: date) -> Panel:
         )
     )
     tutored = select(TutorAssignment.group_id).where(_current(TutorAssignment, today))
-    untutored = db.session.scalar(
-        select(func.count(StudyGroup.id)).where(
-            StudyGroup.is_archived.is_(False), StudyGroup.id.not_in(tutored)
-        )
+    untutored = select(func.count(StudyGroup.id)).where(
+        StudyGroup.is_archived.is_(False), StudyGroup.id.not_in(tutored)
     )
+    requests = select(func.count(JoinRequest.id)).where(JoinRequest.status == JoinStatus.PENDING)
+    row = db.session.execute(
+        select(pending.scalar_subquery(), untutored.scalar_subquery(), requests.scalar_subquery())
+    ).one()
     return Panel(
-        "admin", data={"pending_teachers": pending or 0, "untutored_groups": untutored or 0}
+        "admin",
+        data={
+            "pending_teachers": row[0] or 0,
+            "untutored_groups": row[1] or 0,
+            "join_requests": row[2] or 0,
+        },
     )
 
 

@@ -338,3 +338,24 @@ def test_a_student_sees_their_own_page_without_hidden_relatives(client, login_as
     assert "Родителева" not in page.text  # the policy does not let students open it
     assert "Родители не указаны" not in page.text  # nor pretend there is nobody
     assert "/roles" not in page.text and "/disable" not in page.text
+
+
+@pytest.mark.pg
+def test_the_admin_home_counts_what_waits_in_one_statement(client, admin, make):
+    """Pending join requests, unconfirmed teachers and groups without a tutor, each figure
+    the count of its rows, with a link to where they are decided."""
+    from intranet.i18n import local_today
+    from intranet.services import home
+    from tests.onboarding.helpers import join_request
+
+    make.group()  # no tutor
+    tutored = make.group()
+    make.tutor_of(make.user("tutor"), tutored)
+    waiting = make.user("teacher", confirmed=False)
+    join_request(waiting)
+    join_request(make.user("student"), Role.STUDENT)
+    panel = home._admin_panel(local_today())
+    assert panel.data == {"join_requests": 2, "pending_teachers": 1, "untutored_groups": 1}
+    page = client.get("/")
+    assert "/onboarding/requests" in page.text
+    assert "2</span>" in page.text.replace("\n", "")
