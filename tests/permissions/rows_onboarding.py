@@ -86,6 +86,18 @@ ROWS = [
     Row("GET", "/onboarding/invitations/999999", everyone(404, anon=302), note="missing"),
     Row("POST", _inv("inv_tutor", "/revoke"), ADMIN_TUTOR_REDIRECT, note="own"),
     Row("POST", _inv("inv_admin", "/revoke"), everyone(403, anon=302, admin=302), note="other"),
+    Row(
+        "POST",
+        _inv("inv_tutor", "/mail"),
+        everyone(403, anon=302, admin=400, tutor=400),
+        note="own, no address typed",
+    ),
+    Row(
+        "POST",
+        _inv("inv_admin", "/mail"),
+        everyone(403, anon=302, admin=400),
+        note="other, no address typed",
+    ),
     Row("POST", _inv("inv_tutor", "/reissue"), ADMIN_TUTOR_REDIRECT, note="own"),
     Row("POST", _inv("inv_admin", "/reissue"), everyone(403, anon=302, admin=302), note="other"),
     # The join-request queue.

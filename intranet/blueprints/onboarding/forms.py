@@ -158,6 +158,20 @@ class BulkDecideForm(DecideForm):
     )
 
 
+class MailInvitationForm(FlaskForm):
+    emails = TextAreaField(
+        _l("E-mail addresses"),
+        validators=[DataRequired(_l("Enter at least one e-mail address.")), Length(max=5000)],
+        description=_l("One or more, separated by commas or on separate lines."),
+        render_kw={"rows": 3, "autocomplete": "off", "spellcheck": "false"},
+    )
+    note = TextAreaField(
+        _l("A few words to add (optional)"),
+        validators=[Optional(), Length(max=500)],
+        render_kw={"rows": 2},
+    )
+
+
 class SheetForm(FlaskForm):
     people = SelectMultipleField(coerce=coerce_id, validate_choice=False)
 

@@ -11,7 +11,12 @@ from wtforms import SelectChoice
 
 from intranet import i18n, policy
 from intranet.blueprints.onboarding import bp
-from intranet.blueprints.onboarding.forms import InvitationForm, ParentLinkForm, SheetForm
+from intranet.blueprints.onboarding.forms import (
+    InvitationForm,
+    MailInvitationForm,
+    ParentLinkForm,
+    SheetForm,
+)
 from intranet.blueprints.structure.common import (
     FORM_ERRORS,
     me,
@@ -146,7 +151,10 @@ def _own_invitation(invitation_id: int) -> Invitation:
 @bp.route("/onboarding/invitations/<int:invitation_id>")
 @login_required
 def invitation(invitation_id: int):
-    invitation = _own_invitation(invitation_id)
+    return _invitation_page(_own_invitation(invitation_id), MailInvitationForm(formdata=None))
+
+
+def _invitation_page(invitation: Invitation, mail_form: MailInvitationForm, status: int = 200):
     state = onboarding.state_of(invitation)
     url = onboarding.join_url(invitation)
     return render_template(
@@ -156,7 +164,28 @@ def invitation(invitation_id: int):
         url=url,
         qr=onboarding.qr_data_uri(url) if state is onboarding.LinkState.VALID else None,
         print_view=request.args.get("print") == "1",
-    )
+        mail_form=mail_form,
+    ), status
+
+
+@bp.route("/onboarding/invitations/<int:invitation_id>/mail", methods=["POST"])
+@login_required
+def mail_invitation(invitation_id: int):
+    """E-mail the link to people who have an address (the outbox sends it)."""
+    invitation = _own_invitation(invitation_id)
+    form = MailInvitationForm()
+    if form.validate_on_submit():
+        done = submit(
+            form,
+            lambda: onboarding.mail_invitation(
+                invitation, me(), emails=form.emails.data, note=form.note.data or ""
+            ),
+            _("The link is on its way by e-mail."),
+            url_for("onboarding.invitation", invitation_id=invitation.id),
+        )
+        if done is not None:
+            return done
+    return _invitation_page(invitation, form, 400)
 
 
 @bp.route("/onboarding/invitations/<int:invitation_id>/revoke", methods=["POST"])

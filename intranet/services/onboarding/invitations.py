@@ -4,10 +4,13 @@ students of their groups, and for one student's parent; listed, shown again, rev
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +20,7 @@ from intranet.models import Department, Enrollment, Invitation, Role, StudyGroup
 from intranet.models.base import utcnow
 from intranet.services import audit, security
 from intranet.services.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from intranet.services.mail import external_url
+from intranet.services.mail import external_url, queue_mail, register_kind
 from intranet.services.structure import clean
 
 PURPOSE = "invitation"
@@ -28,6 +31,9 @@ DEFAULT_DAYS = 14
 MAX_DAYS = 180
 MAX_USES = 1000
 PARENT_LINK_DAYS = 14
+MAIL_AT_ONCE = 50  # addresses one sending takes: a group's worth, not a mailing list
+
+register_kind("onboarding.invitation", _l("Invitations to join the college"), optional=False)
 
 
 class LinkState(enum.StrEnum):
@@ -261,6 +267,69 @@ def reissue(invitation: Invitation, actor: User) -> None:
         summary=invitation.role.value,
         version=invitation.token_version,
     )
+
+
+def parse_addresses(text: str) -> list[str]:
+    """The e-mail addresses typed into one field (commas, semicolons, spaces or new lines
+    between them), normalised and without repeats; a ValidationFailed names the bad ones."""
+    seen: dict[str, None] = {}
+    bad: list[str] = []
+    for raw in re.split(r"[\s,;]+", text or ""):
+        if not raw:
+            continue
+        try:
+            seen.setdefault(validate_email(raw, check_deliverability=False).normalized.lower())
+        except EmailNotValidError:
+            bad.append(raw[:80])
+    if bad:
+        raise ValidationFailed(
+            _("These are not e-mail addresses: %(list)s.", list=", ".join(bad[:5])), "emails"
+        )
+    if not seen:
+        raise ValidationFailed(_("Enter at least one e-mail address."), "emails")
+    if len(seen) > MAIL_AT_ONCE:
+        raise ValidationFailed(
+            _("At most %(num)d addresses at once.", num=MAIL_AT_ONCE), "emails"
+        )
+    return list(seen)
+
+
+def mail_invitation(invitation: Invitation, actor: User, *, emails: str, note: str = "") -> int:
+    """E-mail a working link to these addresses through the outbox; returns how many."""
+    _require_manage(actor, invitation)
+    if state_of(invitation) is not LinkState.VALID:
+        raise InvalidTransition(_("Only a working link can be sent."))
+    addresses = parse_addresses(emails)
+    if invitation.role is Role.PARENT and len(addresses) > 1:
+        raise ValidationFailed(
+            _("A parent's link works once: send it to one address."), "emails"
+        )
+    context = {
+        "invitation": invitation,
+        "link": join_url(invitation),
+        "sender": actor.full_name,
+        "note": clean(note)[:500],
+        "group": group.name if (group := db.session.get(StudyGroup, invitation.group_id or 0))
+        else "",
+        "child": child.full_name if (child := db.session.get(User, invitation.student_id or 0))
+        else "",
+    }
+    for address in addresses:
+        queue_mail(
+            "onboarding.invitation",
+            address,
+            _l("Invitation to join the college intranet"),
+            "onboarding_invitation",
+            context,
+        )
+    audit.record(
+        "invitation.mailed",
+        actor=actor,
+        obj=invitation,
+        summary=invitation.role.value,
+        count=len(addresses),
+    )
+    return len(addresses)
 
 
 @dataclass(frozen=True)
