@@ -7,6 +7,7 @@ merges them into ru/LC_MESSAGES/messages.po and compiles messages.mo (make run d
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -64,10 +65,16 @@ def build(locale: str = "ru") -> Path:
     catalog = merged(locale)
     target = TRANSLATIONS / locale / "LC_MESSAGES"
     target.mkdir(parents=True, exist_ok=True)
-    with (target / "messages.po").open("wb") as fh:
-        write_po(fh, catalog, width=100)
-    with (target / "messages.mo").open("wb") as fh:
-        write_mo(fh, catalog)
+    # Written aside and renamed over the old files, so a server or test run reading them
+    # at this moment sees the old catalog or the new one, never half of one.
+    for name, write in (
+        ("messages.po", lambda fh: write_po(fh, catalog, width=100)),
+        ("messages.mo", lambda fh: write_mo(fh, catalog)),
+    ):
+        temp = target / f".{name}.{os.getpid()}.tmp"
+        with temp.open("wb") as fh:
+            write(fh)
+        os.replace(temp, target / name)
     return target / "messages.mo"
 
 
