@@ -197,6 +197,9 @@ def rolled_back() -> Iterator[None]:
     The conftest binds every session (the test's and each request's) to one connection in a
     transaction; a savepoint on that connection undoes whatever a request committed.
     """
+    # The test's session closes its own savepoint first, so that every one it opens inside
+    # the block is nested in this one (and its rollback below cannot take this one away).
+    db.session.commit()
     connection = db.session.get_bind()
     savepoint = connection.begin_nested()
     try:

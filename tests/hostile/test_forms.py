@@ -232,7 +232,7 @@ def test_every_form_survives_hostile_values(app, client):
                 )
                 if problem:
                     failures.append(f"{target.method} {target.path} as {subject}: {problem}")
-    print(f"forms fuzzed: {counts['routes']} routes, {counts['requests']} requests")
+    print(f"hostile-inputs form_posts={counts['requests']} (routes={counts['routes']})")
     assert counts["routes"] > 100
     assert not failures, "\n".join(failures)
 

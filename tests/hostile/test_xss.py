@@ -102,8 +102,12 @@ URL_COLUMNS = {"sferum_url", "stream_url", "invite_url"}
 
 
 def poison() -> int:
-    """Overwrite the shown columns of every row; returns how many values were written."""
+    """Overwrite the shown columns of every row; returns how many values were written.
+
+    PostgreSQL cannot store a NUL in text (the app drops NULs from what it is sent), so the
+    long text holds one on SQLite only."""
     tables = db.metadata.tables
+    long = LONG if db.session.get_bind().dialect.name == "sqlite" else LONG.replace("\x00", "")
     written = 0
     for name, columns in POISONED.items():
         table = tables[name]
@@ -114,12 +118,12 @@ def poison() -> int:
                 values[column_name] = URL
                 continue
             length = getattr(column.type, "length", None)
-            text = PAYLOAD[: length - 8] if length else LONG
+            text = PAYLOAD[: length - 8] if length else long
             # The row's id after it keeps unique names unique.
             key = next(iter(table.primary_key.columns))
             values[column_name] = sa.literal(text) + "#" + sa.cast(key, sa.String)
         if name == "revision":
-            values["body_html"] = markdown.render(LONG)
+            values["body_html"] = markdown.render(long)
         count = db.session.execute(sa.select(sa.func.count()).select_from(table)).scalar()
         db.session.execute(table.update().values(**values))
         written += count * len(columns)
@@ -251,7 +255,7 @@ def test_hostile_text_is_inert_on_every_page_feed_and_export(app, client):
             kinds[response.mimetype] = kinds.get(response.mimetype, 0) + 1
             for problem in answer_problems(response):
                 failures.append(f"GET {target.path} as {subject}: {problem} {crashes[mark:]}")
-    print(f"poisoned values: {written}; answers checked by type: {kinds}")
+    print(f"hostile-inputs stored_values={written} (answers checked: {kinds})")
     # The crawl reached every kind of answer that shows stored text.
     for kind in ("text/html", "text/csv", "text/calendar", "application/atom+xml"):
         assert kinds.get(kind), f"no {kind} answer was checked"
@@ -282,6 +286,6 @@ def test_hostile_text_is_inert_in_every_e_mail(app, client):
             for kind, raw in rows:
                 mails += 1
                 failures += [f"{target.path} → {kind}: {p}" for p in mail_problems(raw)]
-    print(f"e-mails checked: {mails}")
+    print(f"hostile-inputs e_mails={mails}")
     assert mails >= 5
     assert not failures, "\n".join(sorted(set(failures)))
