@@ -7,7 +7,10 @@ database (SQLite as `make run` uses it; PostgreSQL too when INTRANET_TEST_DATABA
 in a database of its own, intranet_outbox_bench). The rate is counted at the server, from the
 first message received to the last, so process start-up is left out. Then a fault run: workers
 killed with SIGKILL at random moments while delivering, restarted, some recipients refused
-with 550; it reports sent, lost, duplicates and dead. Prints lines like
+with 550; it reports sent, lost, duplicates and dead. Then the chaos run on each engine
+(chaos()): 1,000 messages, the worker SIGKILLed ten times at random moments, the server also
+answering 421/451 at random, and business transactions queueing mail meanwhile, half of them
+rolled back (those must never be sent); dead must equal the 550 ones. Prints lines like
 
     bench mail_worker1 msgs_per_s=<n> per_worker=<n> sent=<n> lost=<n> duplicates=<n> db=sqlite
         cpu_ms_per_msg=<ms> cpu_bound_msgs_per_s=<n>
@@ -15,6 +18,8 @@ with 550; it reports sent, lost, duplicates and dead. Prints lines like
 cpu_ms_per_msg is the worker's own CPU per message (start-up measured apart and left out), a
 figure that other load on the machine hardly skews; cpu_bound_msgs_per_s is what one worker
 reaches with a core to itself. mail_queue is queue_mail's rate (render, build, INSERT).
+
+    bench mail_chaos sent=<n> lost=0 duplicates=<≤ kills> kills=10 dead=<n> refused=<n> ...
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
@@ -37,6 +43,8 @@ from aiosmtpd.controller import Controller
 from bench.liveserver import PYTHON, ROOT, app_env, free_port
 
 DEFAULT_MESSAGES = 2000
+CHAOS_MESSAGES = 1000
+CHAOS_KILLS = 10
 WORKER_TIMEOUT = 300
 
 
@@ -162,7 +170,9 @@ def _fill(
     return (queue_rate, queue_cpu_ms), ids
 
 
-def _start_worker(url: str, workdir: Path, port: int, log: Path, *extra: str) -> subprocess.Popen:
+def _start_worker(
+    url: str, workdir: Path, port: int, log: Path, *extra: str, **settings: str
+) -> subprocess.Popen:
     env = app_env(
         url,
         workdir,
@@ -174,6 +184,7 @@ def _start_worker(url: str, workdir: Path, port: int, log: Path, *extra: str) ->
             "INTRANET_MAIL_LEASE_SECONDS": "3",
             "INTRANET_MAIL_RETRY_BASE_SECONDS": "0.2",
             "INTRANET_MAIL_RETRY_MAX_SECONDS": "1",
+            **settings,
         },
     )
     out = log.open("ab")
@@ -288,6 +299,180 @@ def faults(kind: str, messages: int, kills: int, workdir: Path) -> str:
     )
 
 
+class ChaosSink(Sink):
+    """Refuses scripted recipients with 550 and answers 421 (at RCPT) or 451 (at DATA) at
+    random to everyone else, as a busy or greylisting server does."""
+
+    def __init__(self, refuse: frozenset[str], rate: float, seed: int) -> None:
+        super().__init__(refuse)
+        self.rng = random.Random(seed)
+        self.rate = rate
+        self.temporary: Counter[str] = Counter()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such user"
+        if self.rng.random() < self.rate / 2:
+            self.temporary["421"] += 1
+            return "421 4.3.2 Service not available, closing channel"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.rng.random() < self.rate / 2:
+            self.temporary["451"] += 1
+            return "451 4.7.1 Greylisted, try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+class Business(threading.Thread):
+    """Transactions that queue mail while the workers deliver: every other one rolls back
+    (after the INSERT reached the database), so its message must never be sent."""
+
+    def __init__(self, url: str, workdir: Path) -> None:
+        super().__init__(daemon=True)
+        self.url, self.workdir = url, workdir
+        self.stopping = threading.Event()
+        self.committed: list[str] = []
+        self.rolled_back: list[str] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from types import SimpleNamespace
+
+        from intranet.extensions import db
+        from intranet.services.mail import queue_mail
+
+        app = _app(self.url, self.workdir)
+        person = SimpleNamespace(first_name="Анна")
+        n = 0
+        try:
+            with app.app_context(), app.test_request_context():
+                while not self.stopping.is_set():
+                    n += 1
+                    keep = n % 2 == 0
+                    row = queue_mail(
+                        "mail.test",
+                        f"Получатель <{'late' if keep else 'ghost'}{n}@example.test>",
+                        "Изменение в расписании",
+                        "test",
+                        {"user": person},
+                    )
+                    db.session.flush()  # the row is in the database, not yet committed
+                    time.sleep(0.01)
+                    if keep:
+                        db.session.commit()
+                        self.committed.append(row.message_id)
+                    else:
+                        db.session.rollback()
+                        self.rolled_back.append(row.message_id)
+                    time.sleep(0.05)
+                db.session.remove()
+                db.engine.dispose()
+        except BaseException as error:  # reported by chaos()
+            self.error = error
+
+
+def _app(url: str, workdir: Path):
+    from intranet import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "ENV": "testing",
+            "SECRET_KEY": "bench-" + "x" * 40,
+            "TOKEN_KEY": "bench-" + "y" * 40,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MAIL_DIR": str(workdir / "mail"),
+        }
+    )
+
+
+@dataclass
+class Chaos:
+    sent: int
+    lost: int
+    duplicates: int
+    dead: int
+    refused: int  # messages to recipients the server refuses with 550: expected dead
+    kills: int
+    committed_during: int  # messages queued (and committed) while the workers ran
+    rolled_back: int  # messages queued in transactions that rolled back
+    rolled_back_sent: int
+    temporary: dict[str, int]
+    db: str
+
+    def line(self) -> str:
+        return (
+            f"bench mail_chaos sent={self.sent} lost={self.lost} duplicates={self.duplicates} "
+            f"kills={self.kills} dead={self.dead} refused={self.refused} "
+            f"rolled_back={self.rolled_back} rolled_back_sent={self.rolled_back_sent} "
+            f"temporary_421={self.temporary.get('421', 0)} "
+            f"temporary_451={self.temporary.get('451', 0)} db={self.db}"
+        )
+
+
+def chaos(
+    kind: str,
+    messages: int,
+    kills: int,
+    workdir: Path,
+    *,
+    temporary_rate: float = 0.15,
+    seed: int = 11,
+) -> Chaos:
+    """The outbox under every fault at once: `messages` queued, the worker killed with
+    SIGKILL `kills` times at random moments and restarted, the SMTP server answering 421/451
+    at random and 550 to every 50th recipient, and business transactions queueing mail
+    meanwhile, half of them rolled back. A last worker drains what is left."""
+    url = _database(kind, workdir)
+    _rate, ids = _fill(url, workdir, messages, refuse_every=50)
+    refused = frozenset(f"refused{n}@example.test" for n in range(0, messages, 50))
+    sink = ChaosSink(refused, temporary_rate, seed)
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    log = workdir / f"chaos-{kind}.log"
+    rng = random.Random(seed)
+    business = Business(url, workdir)
+    settings = {"INTRANET_MAIL_MAX_ATTEMPTS": "40"}  # 421/451 alone never make one dead
+    business.start()
+    try:
+        for _ in range(kills):
+            proc = _start_worker(url, workdir, port, log, "--no-jobs", **settings)
+            target = sink.count() + rng.randint(10, max(11, 2 * messages // (kills + 2)))
+            deadline = time.monotonic() + 60
+            while sink.count() < target and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(rng.random() * 0.05)  # not always right after a message was accepted
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        business.stopping.set()
+        business.join(30)
+        if business.error is not None:
+            raise RuntimeError("the business transactions failed") from business.error
+        last = _start_worker(url, workdir, port, log, "--drain", "--max-seconds", "240", **settings)
+        _wait([last], log)
+    finally:
+        business.stopping.set()
+        controller.stop()
+    received = Counter(sink.ids)
+    expected = {i for n, i in enumerate(ids) if n % 50} | set(business.committed)
+    return Chaos(
+        sent=len(received),
+        lost=len(expected - set(received)),
+        duplicates=sum(n - 1 for n in received.values()),
+        dead=_count_dead(url, workdir),
+        refused=len(refused),
+        kills=kills,
+        committed_during=len(business.committed),
+        rolled_back=len(business.rolled_back),
+        rolled_back_sent=len(set(business.rolled_back) & set(received)),
+        temporary=dict(sink.temporary),
+        db=kind,
+    )
+
+
 def _count_dead(url: str, workdir: Path) -> int:
     out = subprocess.run(
         [
@@ -325,6 +510,10 @@ def run(messages: int = DEFAULT_MESSAGES) -> list[str]:
         line = faults("sqlite", min(messages, 1000), 3, Path(tmp) / "faults")
         print(f"# {line}", file=sys.stderr, flush=True)
         lines.append(line)
+        for kind in kinds:
+            outcome = chaos(kind, CHAOS_MESSAGES, CHAOS_KILLS, Path(tmp) / f"chaos-{kind}")
+            print(f"# {outcome.line()}", file=sys.stderr, flush=True)
+            lines.append(outcome.line())
     return lines
 
 
