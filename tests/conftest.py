@@ -16,8 +16,30 @@ from intranet.catalog import build as build_catalog
 from intranet.extensions import db, limiter
 from intranet.services import throttle
 
-PG_URL = os.environ.get("INTRANET_TEST_DATABASE_URL", "")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _pg_url() -> str:
+    """The PostgreSQL database of this test process. With pytest-xdist each worker gets a
+    database of its own beside the one named (intranet_ci → intranet_ci_gw0, …), created on
+    first use, since the session fixture drops and creates every table."""
+    url = os.environ.get("INTRANET_TEST_DATABASE_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    name, sep, query = name.partition("?")
+    own = f"{name}_{worker}"
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{own}"')
+    return f"{base}/{own}{sep}{query}"
+
+
+PG_URL = _pg_url()
 
 
 def make_test_config(database_url: str, instance: Path) -> dict:
