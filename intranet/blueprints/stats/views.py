@@ -53,7 +53,7 @@ def _figures(period: periods.Period, *, fresh: bool) -> tuple[Markup, datetime]:
     key = ("page", period.start, period.end, today, str(get_locale()), flags)
 
     def compute() -> tuple[Markup, datetime]:
-        data = report.build(period, today)
+        data = report.build(period, today, fresh=fresh)
         html = render_template(
             "stats/_figures.html",
             report=data,

@@ -233,11 +233,12 @@ KEEPER_LABELS = (
 )
 
 
-def chats(today: date) -> Chats:
-    """The compliance board's summary (the board's own fixed handful of queries)."""
+def chats(today: date, *, fresh: bool = False) -> Chats:
+    """The compliance board's summary: the whole college's board as the board page keeps it
+    (its own fixed handful of queries, at most a minute old unless `fresh`)."""
     from intranet.services.chats import compliance
 
-    board = compliance.board(today)
+    board, _counted = compliance.college_board(today, fresh=fresh)
     total = board.total
     keepers = []
     for label, kinds in KEEPER_LABELS:

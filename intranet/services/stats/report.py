@@ -40,7 +40,9 @@ class Report:
         return self.people.students_activated + self.people.parents_activated + staff
 
 
-def build(period: Period, today: date, now: datetime | None = None) -> Report:
+def build(
+    period: Period, today: date, now: datetime | None = None, *, fresh: bool = False
+) -> Report:
     now = now or utcnow()
     zone = local_zone()
     lo, hi = period.bounds(zone)
@@ -50,7 +52,7 @@ def build(period: Period, today: date, now: datetime | None = None) -> Report:
         today=today,
         people=stats.people(today, now),
         onboarding=stats.onboarding(lo, hi),
-        chats=stats.chats(today),
+        chats=stats.chats(today, fresh=fresh),
         announcements=stats.announcements(period, lo, hi, zone),
         events=stats.events(lo, hi, now),
         tickets=helpdesk_reports.build(period.start, period.end),
@@ -110,7 +112,7 @@ def _onboarding(period: Period, today: date) -> Table:
 
 
 def _chats(period: Period, today: date) -> Table:
-    c = stats.chats(today)
+    c = stats.chats(today, fresh=True)
     header = [_("Department or keeper"), _("Chats expected"), _("Registered"), _("Share, percent")]
     rows = [[r.label, r.expected, r.present, r.percent] for r in c.by_keeper + c.by_department]
     rows.append([_("Total"), c.total.expected, c.total.present, c.total.percent])
