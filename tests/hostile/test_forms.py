@@ -12,8 +12,8 @@ and numbers; a chosen value of a select or a value outside its choices; fields l
 fields sent twice.
 
 Each example runs in a savepoint of the test's transaction that is rolled back after it, so
-every example starts from the same state. A refusal (a 200 that renders the form again, 400,
-403, 404, 405, 413, 429) must leave every table as it was. On SQLite a write is noticed by the
+every example starts from the same state. A refusal (a 200 or 422 that renders the form
+again, 400, 403, 404, 405, 409, 413, 429) must leave every table as it was. On SQLite a write is noticed by the
 connection's total_changes(); the full table contents are compared when it moved.
 
 Bounded for CI: 4 random examples per route plus one with every field hostile. With
@@ -55,7 +55,7 @@ from tests.hostile.support import (
 from tests.security.support import changed_tables, snapshot
 
 IGNORED_COLUMNS = frozenset({"last_used_at", "last_seen_at"})
-REFUSALS = {200, 400, 403, 404, 405, 413, 429}
+REFUSALS = {200, 400, 403, 404, 405, 409, 413, 422, 429}
 # Unsafe routes whose 200 is a success that may write (a file handed over, with its audit
 # record), each with the reason.
 WRITING_200 = {
