@@ -31,6 +31,7 @@ import io
 import json
 from xml.etree import ElementTree as ET
 
+import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
@@ -289,3 +290,26 @@ def test_hostile_text_is_inert_in_every_e_mail(app, client):
     print(f"hostile-inputs e_mails={mails}")
     assert mails >= 5
     assert not failures, "\n".join(sorted(set(failures)))
+
+
+@pytest.mark.parametrize(
+    "url", [URL, " JaVaScRiPt:alert(1)", "data:text/html,<script>", "vbscript:x"]
+)
+def test_url_fields_refuse_other_schemes_at_the_door(app, url):
+    """Stored links are http(s) only on the way in too (the pages' link_url is the second
+    line): a chat's invitation, a channel's Sferum link."""
+    from intranet.models import Audience
+    from intranet.services import chats
+    from intranet.services.channels import manage
+    from intranet.services.errors import ValidationFailed
+    from tests import factories
+
+    with pytest.raises(ValidationFailed):
+        chats.clean_invite_url(url)
+    with pytest.raises(ValidationFailed):
+        manage.create_channel(
+            manage.ChannelData(
+                name="Канал", description="", audience=Audience.STAFF, stages=[], sferum_url=url
+            ),
+            actor=factories.user("admin"),
+        )
