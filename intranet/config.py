@@ -120,6 +120,24 @@ class Defaults:
     HELPDESK_IMAP_FOLDER = "INBOX"
     HELPDESK_AUTOCLOSE_DAYS = 7  # resolved tickets not reopened are closed after this
 
+    # Uploads (announcement images, help-desk attachments, imports): outside static files.
+    UPLOAD_DIR: str | None = None  # default instance/uploads
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # per file; the help desk has its own limit above
+
+    # Events and calendar feeds.
+    EVENTS_UID_DOMAIN: str | None = None  # the domain of iCalendar UIDs; default BASE_URL's host
+    EVENTS_REMINDER_HOUR = 9  # local hour after which the day-before reminders go out
+    EVENTS_FEED_MAX_BYTES = 1_000_000  # a feed larger than this is cut to the nearest events
+    EVENTS_FEED_CACHE_BYTES = 64 * 1024 * 1024  # rendered feeds kept in memory per process
+
+    # Figures kept for a while per process (each page says when they were counted).
+    CHATS_BOARD_SECONDS = 60  # the college-wide chat compliance board
+    STATS_CACHE_SECONDS = 60  # the statistics page
+
+    # Personal data (152-ФЗ).
+    PERSONAL_DATA_RETENTION_DAYS = 3 * 365  # after leaving, then anonymised
+    PERSONAL_DATA_WITHDRAWAL_DAYS = 30  # after consent is withdrawn
+
     PAGE_SIZE = 50
 
 
