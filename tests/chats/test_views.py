@@ -188,3 +188,17 @@ def test_the_leaders_board_is_kept_a_minute_and_forgotten_when_a_chat_is_registe
         ),
     )
     assert "Зарегистрировано чатов: 2 из 3 (66%)" in client.get("/chats/compliance").text
+
+
+def test_board_rows_name_the_missing_chats_and_their_keepers(client, login_as, make):
+    tutor = make.user("tutor", last_name="Кураторова")
+    teacher = make.user("teacher", last_name="Учителев")
+    grp = make.group(name="ИСП-24-4")
+    make.tutor_of(tutor, grp)
+    make.teaches(teacher, grp, make.discipline(code="ОП.07", name="Сети"))
+    login_as("head")
+    groups = client.get("/chats/compliance").text
+    assert "Тьютор с родителями группы — Кураторова И.И." in groups
+    teachers = client.get("/chats/compliance?view=teachers").text
+    assert "Преподаватель с группой по дисциплине (ИСП-24-4, ОП.07 Сети)" in teachers
+    assert "— Учителев" not in teachers  # the row is the keeper: not repeated

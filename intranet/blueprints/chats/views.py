@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -172,6 +172,32 @@ class _ListPage(Pagination):
 
 
 BOARD_VIEWS = ("groups", "departments", "tutors", "teachers", "head")
+SHOWN_MISSING = 6
+
+
+def _missing_text(board, row, view: str) -> str:
+    """A board row's missing chats in words (built here: a page has a hundred of them)."""
+    labels = _labels()
+    parts = []
+    for e in row.missing[:SHOWN_MISSING]:
+        text = labels[e.kind]
+        about = board.describe(e) if view != "groups" else ""
+        if about:
+            text += f" ({about})"
+        if view not in ("tutors", "teachers", "head") and e.owner_id:
+            text += " — " + board.people.get(e.owner_id, "")
+        parts.append(text)
+    extra = len(row.missing) - SHOWN_MISSING
+    if extra > 0:
+        parts.append(ngettext("and %(num)d more", "and %(num)d more", extra))
+    return "; ".join(parts)
+
+
+def _labels() -> dict:
+    cached = g.get("_board_kind_labels")
+    if cached is None:
+        cached = g._board_kind_labels = {k: str(v) for k, v in chats.KIND_LABELS.items()}
+    return cached
 
 
 @bp.route("/compliance")
@@ -201,6 +227,7 @@ def compliance():
         total=board.total,
         view=view,
         page=page,
+        missing=[_missing_text(board, row, view) for row in page.items],
         counted=counted,
         kept=chats_compliance.board_seconds() > 0,
     )
