@@ -94,3 +94,19 @@ def test_nul_bytes_in_queries_forms_and_upload_keys(app, client, login_as):
     assert response.status_code == 302
     names = db.session.scalars(select(Department.name)).all()
     assert "Отделение связи" in names
+
+
+def test_invitation_mail_refuses_a_non_ascii_local_part(app, client):
+    """It was a 500: the address passed the check, then the To header refused it."""
+    from tests.hostile.support import become, build_routes
+    from tests.onboarding.world import ob
+
+    routes = build_routes(app)
+    invitation = ob(routes.world).inv_admin
+    become(client, routes.world, "admin")
+    path = f"/onboarding/invitations/{invitation.id}/mail"
+    response = client.post(path, data={"emails": "Ёжик@example.com"})
+    assert response.status_code in (200, 400, 422)
+    assert "Ёжик@example.com" in response.get_data(as_text=True)
+    response = client.post(path, data={"emails": "anna@пример.рф"})
+    assert response.status_code == 302

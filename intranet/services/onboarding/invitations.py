@@ -278,7 +278,9 @@ def parse_addresses(text: str) -> list[str]:
         if not raw:
             continue
         try:
-            seen.setdefault(validate_email(raw, check_deliverability=False).normalized.lower())
+            # No SMTPUTF8: a non-ASCII local part cannot go into the message's To header.
+            checked = validate_email(raw, check_deliverability=False, allow_smtputf8=False)
+            seen.setdefault((checked.ascii_email or checked.normalized).lower())
         except EmailNotValidError:
             bad.append(raw[:80])
     if bad:
