@@ -54,6 +54,7 @@ def ev(world) -> SimpleNamespace:
         name="Внешний Эксперт",
     )
     feed = f.calendar_feed(world.student)
+    other_feed = f.calendar_feed(world.other_student)
     from intranet.extensions import db
 
     db.session.commit()
@@ -64,6 +65,7 @@ def ev(world) -> SimpleNamespace:
         date=series.occurrences[1],
         person=person,
         feed=feed,
+        other_feed=other_feed,
         room=room,
         token=service.feed_urls(feed).https.rsplit("/", 1)[1].removesuffix(".ics"),
     )
@@ -78,6 +80,7 @@ EDITORS_GET = everyone(403, anon=302, admin=200, head=200, deputy=200, teacher=2
 EDITORS_FORM_ERROR = everyone(403, anon=302, admin=422, head=422, deputy=422, teacher=422)
 ADMIN_ONLY = everyone(403, anon=302, admin=200)
 FEED_OWNER = everyone(404, anon=302, student=302)
+NOT_FOUND = everyone(404, anon=302)
 
 ROWS = [
     # Calendar pages.
@@ -180,6 +183,10 @@ ROWS = [
     Row("POST", lambda w: f"/events/feeds/{ev(w).feed.id}/rotate", FEED_OWNER, note="student's"),
     Row("POST", lambda w: f"/events/feeds/{ev(w).feed.id}/revoke", FEED_OWNER, note="student's"),
     Row("POST", lambda w: f"/events/feeds/{ev(w).feed.id}/alarm", FEED_OWNER, note="student's"),
+    # Another student's feed: refused to the student too, as to everyone else.
+    Row("POST", lambda w: f"/events/feeds/{ev(w).other_feed.id}/rotate", NOT_FOUND, note="other"),
+    Row("POST", lambda w: f"/events/feeds/{ev(w).other_feed.id}/revoke", NOT_FOUND, note="other"),
+    Row("POST", lambda w: f"/events/feeds/{ev(w).other_feed.id}/alarm", NOT_FOUND, note="other"),
     # The feed itself: the signed token is the credential, no session needed.
     Row("GET", lambda w: f"/feeds/{ev(w).token}.ics", everyone(200), note="valid token"),
     Row("GET", "/feeds/not-a-token.ics", everyone(404), note="bad token"),
