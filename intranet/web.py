@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, abort, current_app, session
@@ -116,35 +117,79 @@ def require(action: str, obj=None) -> None:
 
 
 # Navigation: (endpoint, label, action needed). The policy decides what each role sees.
-NAV = [
+# Navigation: (endpoint, label, action needed), some under a menu of their own so that a
+# college leader's dozen entries fit a laptop's width. The policy decides what each role
+# sees; a menu with a single entry left is shown as that entry.
+NAV: list = [
     ("main.home", _l("Home"), "home.view"),
     ("channels.index", _l("Channels"), "channels.read"),
-    ("people.index", _l("People"), "people.list"),
-    ("structure.index", _l("Structure"), "structure.manage"),
-    ("onboarding.invitations", _l("Invitations"), "onboarding.invitations"),
-    ("onboarding.admins", _l("Administrators"), "admins.appoint_main"),
-    ("movement.index", _l("Movement"), "movement.view"),
-    ("documents.index", _l("Documents"), "documents.view"),
-    ("councils.index", _l("Councils and clubs"), "councils.view"),
-    ("chats.index", _l("Chats"), "chats.view"),
     ("events.month", _l("Events"), "events.view"),
+    ("chats.index", _l("Chats"), "chats.view"),
     ("helpdesk.index", _l("Help desk"), "helpdesk.file"),
-    ("stats.index", _l("Statistics"), "stats.view"),
-    ("admin.audit", _l("Audit log"), "audit.view"),
-    ("personal_data.overview", _l("Personal data"), "personal_data.oversee"),
-    ("mail.index", _l("Mail"), "mail.manage"),
+    (
+        _l("College"),
+        [
+            ("people.index", _l("People"), "people.list"),
+            ("structure.index", _l("Structure"), "structure.manage"),
+            ("onboarding.invitations", _l("Invitations"), "onboarding.invitations"),
+            ("onboarding.admins", _l("Administrators"), "admins.appoint_main"),
+            ("movement.index", _l("Movement"), "movement.view"),
+            ("documents.index", _l("Documents"), "documents.view"),
+            ("councils.index", _l("Councils and clubs"), "councils.view"),
+        ],
+    ),
+    (
+        _l("Management"),
+        [
+            ("stats.index", _l("Statistics"), "stats.view"),
+            ("admin.audit", _l("Audit log"), "audit.view"),
+            ("personal_data.overview", _l("Personal data"), "personal_data.oversee"),
+            ("mail.index", _l("Mail"), "mail.manage"),
+        ],
+    ),
 ]
 
 
-def nav_items() -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class NavItem:
+    """A link of the main navigation, or a menu of links (`children`)."""
+
+    label: str
+    endpoint: str = ""
+    children: tuple[NavItem, ...] = ()
+
+    @property
+    def area(self) -> str:
+        return self.endpoint.split(".")[0]
+
+    @property
+    def areas(self) -> frozenset[str]:
+        return frozenset(child.area for child in self.children) | {self.area}
+
+
+def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     from flask import current_app
 
     registered = current_app.view_functions
     user = current_user._get_current_object()
-    return [
-        (endpoint, str(label))
-        for endpoint, label, action in NAV
-        if endpoint in registered and policy.can(user, action)
-    ]
+
+    def links(entries) -> list[NavItem]:
+        return [
+            NavItem(str(label), endpoint)
+            for endpoint, label, action in entries
+            if endpoint in registered and policy.can(user, action)
+        ]
+
+    items: list[NavItem] = []
+    for entry in NAV:
+        if isinstance(entry[1], list):
+            children = links(entry[1])
+            if len(children) > 1:
+                items.append(NavItem(str(entry[0]), children=tuple(children)))
+            else:
+                items.extend(children)
+        else:
+            items.extend(links([entry]))
+    return items
