@@ -15,7 +15,7 @@ from tests import factories as f
 from tests.permissions.matrix import Row, everyone
 from tests.permissions.world import World
 
-_OBJECTS = ("own", "other", "series", "date", "person", "feed", "room")
+_OBJECTS = ("own", "other", "series", "date", "person", "feed", "other_feed", "room")
 
 
 def ev(world) -> SimpleNamespace:
