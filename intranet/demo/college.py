@@ -41,7 +41,7 @@ from intranet.services import audit, security
 SPECS = {spec.code: spec for spec in SPECIALITIES}
 DEMO_SPECIALITY = "09.02.07"
 # The extra intake group opened a few days ago and still waiting for its tutor's order:
-# it puts the «группа без куратора» item on the admin's home page.
+# it puts the «группа без тьютора» item on the admin's home page.
 UNTUTORED_SPECIALITY = "40.02.04"
 
 # The named accounts: key → (surname, name, patronymic, roles). Every one signs in with
@@ -294,9 +294,9 @@ def teaching(ctx: DemoContext) -> None:
             }
         )
     insert_rows(TutorAssignment, rows)
-    ctx.count("Группы с куратором", len(tutors))
-    ctx.count("Группы без куратора", len(ctx.groups) - len(tutors))
-    ctx.count("Смены куратора с начала учебного года", changed)
+    ctx.count("Группы с тьютором", len(tutors))
+    ctx.count("Группы без тьютора", len(ctx.groups) - len(tutors))
+    ctx.count("Смены тьютора с начала учебного года", changed)
 
 
 def finish(ctx: DemoContext) -> None:

@@ -88,7 +88,7 @@ def step(ctx: DemoContext) -> None:
         DocumentKind.ORDER,
         ctx.order("о", signed),
         signed,
-        "О распределении руководства учебными группами (кураторов)",
+        "О распределении руководства учебными группами (тьюторов)",
     )
     leave_order = _document(
         ctx,

@@ -288,7 +288,7 @@ def test_a_successor_who_cannot_take_tutorships_is_refused(make, admin, order, l
             admin, person, successor_id=student_successor.id, effective_on=LATER,
             basis_id=order.id, today=TODAY,
         )  # fmt: skip
-    assert "не куратор" in error.value.message
+    assert "не тьютор" in error.value.message
 
 
 @pytest.mark.pg

@@ -148,7 +148,7 @@ def test_people_against_those_expected(client, college):
     rows = _csv(client, "people")
     assert rows[1] == ["Обучающиеся", "3", "3", "2", "1", ""]
     assert rows[2] == ["Родители", "3", "2", "1", "1", ""]
-    assert ["Куратор", "", "1", "1", "1", "1"] in rows
+    assert ["Тьютор", "", "1", "1", "1", "1"] in rows
     page = client.get(f"/stats/?{PERIOD}").text
     assert "2 из 3 (66%)" in page  # students with an account
     assert "Родителей на одного обучающегося: 1.0." in page
