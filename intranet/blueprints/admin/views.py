@@ -37,5 +37,13 @@ def audit_csv():
         )
         for e in db.session.scalars(query)
     )
-    header = [_("When"), _("Who"), _("Action"), _("Object"), _("Object ID"), _("Details"), _("IP address")]
+    header = [
+        _("When"),
+        _("Who"),
+        _("Action"),
+        _("Object"),
+        _("Object ID"),
+        _("Details"),
+        _("IP address"),
+    ]
     return csv_response("audit.csv", header, rows)
