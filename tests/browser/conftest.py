@@ -25,15 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from bench.liveserver import LiveServer, app_env, build_database, demo_email
+from bench.liveserver import LiveServer, app_env, build_database
 from tests.browser.support import (
     ARTIFACTS,
     AXE,
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
-    console_error,
-    login,
+    open_page,
 )
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -135,32 +134,24 @@ def browser(_browser_requirements):
 
 
 @pytest.fixture
-def browser_page(browser, live_server) -> Iterator[Callable]:
-    """Open a page in a fresh context, signed in as the demo account of `role` if one is given.
-
-    Every page records console errors (CSP refusals included) and answers of 400 and above
-    in `page.console_errors`.
-    """
-    contexts = []
-
-    def _open(role: str | None = None, **context_options):
-        context = browser.new_context(base_url=live_server, locale="ru-RU", **context_options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda msg: console_error(page, msg))
-        page.on(
-            "response",
-            lambda r: r.status >= 400 and page.console_errors.append(f"HTTP {r.status} {r.url}"),
-        )
-        if role is not None:
-            login(page, demo_email(role))
-        return page
-
-    yield _open
+def page_opener(browser) -> Iterator[Callable]:
+    """`page_opener(base_url, role=None, **context_options)`: a page in a fresh context on
+    that server, signed in as the demo account of `role` if one is given (see
+    support.open_page); the contexts are closed after the test."""
+    contexts: list = []
+    yield lambda base_url, role=None, **options: open_page(
+        browser, base_url, contexts, role, **options
+    )
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def browser_page(page_opener, live_server) -> Callable:
+    """Open a page on the shared demo server, signed in as the demo account of `role` if one
+    is given. Every page records console errors (CSP refusals included) and answers of 400
+    and above in `page.console_errors`."""
+    return lambda role=None, **options: page_opener(live_server, role, **options)
 
 
 @pytest.fixture(scope="session")

@@ -48,3 +48,52 @@ def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
     if path_of(page) != "/":
         errors = page.locator(".invalid-feedback, .alert").all_inner_texts()
         raise AssertionError(f"{email} did not reach the home page but {page.url}: {errors}")
+
+
+# --- opening pages and checking them ---------------------------------------------------------
+
+BLOCKING = ("serious", "critical")  # axe-core impacts that fail a test
+
+
+def open_page(browser, base_url: str, contexts: list, role: str | None = None, **options):
+    """A page in a fresh context on `base_url`, signed in as the demo account of `role` if one
+    is given. Console errors (CSP refusals included) and answers of 400 and above are kept in
+    `page.console_errors`. The context is appended to `contexts` for the caller to close."""
+    from bench.liveserver import demo_email
+
+    context = browser.new_context(base_url=base_url, locale="ru-RU", **options)
+    context.set_default_timeout(15_000)
+    contexts.append(context)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: console_error(page, msg))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and page.console_errors.append(f"HTTP {r.status} {r.url}"),
+    )
+    if role is not None:
+        login(page, demo_email(role))
+    return page
+
+
+def describe(violations: list[dict]) -> str:
+    """axe-core violations in a line each, with a few of the elements they were found on."""
+    return "; ".join(
+        f"{v['impact']} {v['id']}: {v['help']} "
+        f"({', '.join(str(n['target']) for n in v['nodes'][:4])})"
+        for v in violations
+    )
+
+
+def check(page, axe, name: str, artifacts: Path, *, sideways: bool = True) -> None:
+    """No serious or critical axe-core finding, no sideways scrolling (unless allowed), no
+    console error; then a full-page screenshot named `name` among the artifacts."""
+    blocking = [v for v in axe(page) if v["impact"] in BLOCKING]
+    assert not blocking, f"{name}: {describe(blocking)}"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.evaluate("window.innerWidth")
+    assert not sideways or width <= viewport, (
+        f"{name} scrolls sideways ({width} px in {viewport} px)"
+    )
+    assert not page.console_errors, page.console_errors
+    page.screenshot(path=artifacts / f"{name}.png", full_page=True)

@@ -14,13 +14,12 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote, urlsplit
 
-from tests.browser.support import AXE
+from tests.browser.support import AXE, BLOCKING
 from tests.permissions.world import build_world
 from tests.security.support import SUBJECTS, sign_in, targets
 
 HOST = "intranet.test"
 BASE = f"http://{HOST}"
-BLOCKING = ("serious", "critical")
 STATIC = ("/static/", "/bootstrap/")
 # Rules whose findings are never serious or critical are left out: the crawl is about time.
 RUN_AXE = """async () => await window.axe.run(document, {

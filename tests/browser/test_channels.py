@@ -16,13 +16,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bench.liveserver import PYTHON, ROOT, LiveServer, app_env, build_database, demo_email
-from tests.browser.support import PHONE, console_error, login, path_of
+from bench.liveserver import PYTHON, ROOT, LiveServer, app_env, build_database
+from tests.browser.support import BLOCKING, PHONE, path_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ZONE = ZoneInfo("Europe/Moscow")  # the demo college's time zone
 TITLE = "Субботник во дворе колледжа"
-BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
@@ -39,22 +38,8 @@ def server(tmp_path_factory, _catalog) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def open_as(browser, server):
-    contexts = []
-
-    def _open(role: str, **options):
-        context = browser.new_context(base_url=server.url, locale="ru-RU", **options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda msg: console_error(page, msg))
-        login(page, demo_email(role))
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
+def open_as(page_opener, server):
+    return lambda role, **options: page_opener(server.url, role, **options)
 
 
 def run_worker(server: LiveServer) -> str:

@@ -12,11 +12,10 @@ import re
 
 import pytest
 
-from bench.liveserver import demo_email
-from tests.browser.support import PHONE, console_error, login, path_of
+from tests.browser import support
+from tests.browser.support import PHONE, path_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
@@ -25,39 +24,12 @@ def server(start_live_server, _browser_requirements):
 
 
 @pytest.fixture
-def open_page(browser, server):
-    contexts = []
-
-    def _open(role: str, **options):
-        context = browser.new_context(base_url=server.url, locale="ru-RU", **options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda msg: console_error(page, msg))
-        page.on(
-            "response",
-            lambda r: r.status >= 400 and page.console_errors.append(f"HTTP {r.status} {r.url}"),
-        )
-        login(page, demo_email(role))
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
+def open_page(page_opener, server):
+    return lambda role, **options: page_opener(server.url, role, **options)
 
 
-def check(page, axe, name: str, artifacts) -> None:
-    blocking = [v for v in axe(page) if v["impact"] in BLOCKING]
-    assert not blocking, f"{name}: " + "; ".join(
-        f"{v['id']}: {v['help']} ({', '.join(str(n['target']) for n in v['nodes'][:4])})"
-        for v in blocking
-    )
-    width = page.evaluate("document.documentElement.scrollWidth")
-    viewport = page.evaluate("window.innerWidth")
-    assert width <= viewport, f"{name} scrolls sideways ({width} px in {viewport} px)"
-    assert not page.console_errors, page.console_errors
-    page.screenshot(path=artifacts / f"chats-{name}.png", full_page=True)
+def check(page, axe, name: str, artifacts, **options) -> None:
+    support.check(page, axe, f"chats-{name}", artifacts, **options)
 
 
 def test_tutor_registers_the_missing_chats_and_the_board_turns_complete(open_page, axe, artifacts):

@@ -11,24 +11,15 @@ from datetime import date, timedelta
 import icalendar
 import pytest
 
+from tests.browser import support
 from tests.browser.support import PHONE, path_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-BLOCKING = ("serious", "critical")
 TITLE = "ДЭ 09.02.07 — браузерная проверка"
 
 
-def check(page, axe, name: str, artifacts) -> None:
-    blocking = [v for v in axe(page) if v["impact"] in BLOCKING]
-    assert not blocking, f"{name}: " + "; ".join(
-        f"{v['id']}: {v['help']} ({', '.join(str(n['target']) for n in v['nodes'][:4])})"
-        for v in blocking
-    )
-    width = page.evaluate("document.documentElement.scrollWidth")
-    viewport = page.evaluate("window.innerWidth")
-    assert width <= viewport, f"{name} scrolls sideways ({width} px in {viewport} px)"
-    assert not page.console_errors, page.console_errors
-    page.screenshot(path=artifacts / f"events-{name}.png", full_page=True)
+def check(page, axe, name: str, artifacts, **options) -> None:
+    support.check(page, axe, f"events-{name}", artifacts, **options)
 
 
 def test_admin_schedules_a_demonstration_exam(browser_page, axe, artifacts, tmp_path):

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
+from tests.browser import support
 from tests.browser.support import PHONE, path_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-BLOCKING = ("serious", "critical")
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
@@ -20,17 +20,8 @@ PNG = (
 SUBJECT = "Звонок обрывается на паре по ОП.01"
 
 
-def check(page, axe, name: str, artifacts) -> None:
-    blocking = [v for v in axe(page) if v["impact"] in BLOCKING]
-    assert not blocking, f"{name}: " + "; ".join(
-        f"{v['id']}: {v['help']} ({', '.join(str(n['target']) for n in v['nodes'][:4])})"
-        for v in blocking
-    )
-    width = page.evaluate("document.documentElement.scrollWidth")
-    viewport = page.evaluate("window.innerWidth")
-    assert width <= viewport, f"{name} scrolls sideways ({width} px in {viewport} px)"
-    assert not page.console_errors, page.console_errors
-    page.screenshot(path=artifacts / f"helpdesk-{name}.png", full_page=True)
+def check(page, axe, name: str, artifacts, **options) -> None:
+    support.check(page, axe, f"helpdesk-{name}", artifacts, **options)
 
 
 def test_student_files_admin_answers_and_escalates(browser_page, axe, artifacts, tmp_path):

@@ -8,10 +8,9 @@ import threading
 import pytest
 
 from bench.liveserver import DEMO_ROLES, demo_email
-from tests.browser.support import PHONE, login, path_of
+from tests.browser.support import BLOCKING, PHONE, login, path_of
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-BLOCKING = ("serious", "critical")
 
 
 def describe(violations: list[dict]) -> str:

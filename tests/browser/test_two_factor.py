@@ -14,10 +14,10 @@ import pyotp
 import pytest
 
 from bench.liveserver import DEMO_PASSWORD, demo_email
+from tests.browser import support
 from tests.browser.support import console_error, login, path_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +43,8 @@ def new_page(browser, server):
         context.close()
 
 
-def check(page, axe, name: str, artifacts) -> None:
-    blocking = [v for v in axe(page) if v["impact"] in BLOCKING]
-    assert not blocking, f"{name}: " + "; ".join(
-        f"{v['id']}: {v['help']} ({', '.join(str(n['target']) for n in v['nodes'][:4])})"
-        for v in blocking
-    )
-    assert not page.console_errors, page.console_errors
-    page.screenshot(path=artifacts / f"two-factor-{name}.png", full_page=True)
+def check(page, axe, name: str, artifacts, **options) -> None:
+    support.check(page, axe, f"two-factor-{name}", artifacts, **options)
 
 
 def test_set_up_and_sign_in_with_a_code(new_page, axe, artifacts):
