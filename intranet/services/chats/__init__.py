@@ -4,15 +4,11 @@ Compliance (which mandated chats exist and which are missing) is in `compliance`
 
 from __future__ import annotations
 
-import base64
-import functools
-import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-import segno
 from flask import g, has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -41,6 +37,7 @@ from intranet.models.base import fold
 from intranet.models.chats import GROUP_KINDS, HEAD_KINDS, TUTOR_KINDS
 from intranet.services import audit
 from intranet.services.errors import NotFound, PermissionDenied, ValidationFailed
+from intranet.services.qr import qr_data_uri
 
 KIND_LABELS = {
     ChatKind.HEAD_DEPUTIES: _l("Head with the deputies"),
@@ -371,14 +368,6 @@ def values_of(chat: Chat) -> dict[str, Any]:
         "status": chat.status.value,
         "notes": chat.notes,
     }
-
-
-@functools.lru_cache(maxsize=1024)
-def qr_data_uri(url: str) -> str:
-    """A QR code of a link as a base64 SVG data URI (an <img> source; CSP allows data:)."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 JoinItem = tuple[Chat, str]  # a chat and the QR code of its link

@@ -27,7 +27,7 @@ from intranet.services.onboarding.admins import (
     remove_admin,
     roster,
 )
-from intranet.services.onboarding.common import POLICY_HISTORY, POLICY_VERSION, qr_data_uri
+from intranet.services.onboarding.common import POLICY_HISTORY, POLICY_VERSION
 from intranet.services.onboarding.invitations import (
     ADMIN_ROLES,
     InvitationFilters,
@@ -60,6 +60,7 @@ from intranet.services.onboarding.joining import (
     requests_query,
     student_groups,
 )
+from intranet.services.qr import qr_data_uri
 
 __all__ = [
     "ADMIN_ROLES",

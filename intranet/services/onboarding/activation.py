@@ -18,7 +18,8 @@ from intranet.models import Enrollment, Guardian, Role, StudyGroup, User
 from intranet.services import accounts, audit, password_reset, security
 from intranet.services.errors import PermissionDenied, ValidationFailed
 from intranet.services.mail import external_url, queue_mail, register_kind
-from intranet.services.onboarding.common import qr_data_uri, record_consent, require_consent
+from intranet.services.onboarding.common import record_consent, require_consent
+from intranet.services.qr import qr_data_uri
 
 PURPOSE = "activation"
 MAX_AGE_DAYS = 30

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-import segno
 from flask import has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -55,9 +54,6 @@ def record_consent(user: User, *, context: str, now: datetime | None = None) -> 
     return consent
 
 
-def qr_data_uri(url: str) -> str:
-    """A QR code of the link as an SVG data: URI (the CSP allows data: images)."""
-    return segno.make(url, error="m").svg_data_uri(scale=5, border=2)
 
 
 @contextmanager
